@@ -1,0 +1,56 @@
+"""One settings object, read from ``ZONECREDIT_*`` variables when first asked for."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    """Where zonecredit keeps its data and how it reaches its stores."""
+
+    model_config = SettingsConfigDict(env_prefix="ZONECREDIT_", extra="forbid")
+
+    environment: Literal["development", "production"] = "development"
+    home: Path = Field(default=Path(".zonecredit"), description="Data directory (SPEC §8).")
+    database_url: str | None = Field(
+        default=None, description="Operational store; SQLite under home by default."
+    )
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking and registry; SQLite under home by default."
+    )
+    warehouse_buckets: int = Field(
+        default=64, ge=1, le=4096, description="Enterprise partitions of the warehouse."
+    )
+    ingest_chunk_rows: int = Field(default=500_000, ge=1_000)
+    secret_key: str = PLACEHOLDER_SECRET
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("ZONECREDIT_SECRET_KEY must be set to a real secret outside development")
+        return self
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'store.db').resolve()}"
+
+    @property
+    def resolved_mlflow_tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, built on first use (nothing happens at import)."""
+    return Settings()
