@@ -123,18 +123,41 @@ REGISTRY = Source(
         _code(),
         Column("name", "text", "Registered name", ("企业名称", "名称", "市场主体名称"), max_length=200),
         Column("zone", "choice", "Zone code (SPEC §1)", ("所属园区", "园区", "功能区"), choices=tuple(ZONES)),
-        Column("industry", "text", "GB/T 4754-2017 section letter + division, e.g. C36",
-               ("行业代码", "国民经济行业", "所属行业"), max_length=3),
-        Column("entity_type", "choice", "1 enterprise, 2 individual business, 3 cooperative",
-               ("主体类型", "市场主体类型"), choices=ENTITY_TYPES),
-        Column("registered_capital", "float", "Registered capital", ("注册资本", "注册资本(万元)"),
-               unit="10k CNY", min_value=0.0),
+        Column(
+            "industry",
+            "text",
+            "GB/T 4754-2017 section letter + division, e.g. C36",
+            ("行业代码", "国民经济行业", "所属行业"),
+            max_length=3,
+        ),
+        Column(
+            "entity_type",
+            "choice",
+            "1 enterprise, 2 individual business, 3 cooperative",
+            ("主体类型", "市场主体类型"),
+            choices=ENTITY_TYPES,
+        ),
+        Column(
+            "registered_capital",
+            "float",
+            "Registered capital",
+            ("注册资本", "注册资本(万元)"),
+            unit="10k CNY",
+            min_value=0.0,
+        ),
         Column("established_on", "date", "Date of establishment", ("成立日期", "设立日期")),
-        Column("status", "choice", "Registration status", ("登记状态", "经营状态"),
-               choices=REGISTRY_STATUSES),
+        Column(
+            "status", "choice", "Registration status", ("登记状态", "经营状态"), choices=REGISTRY_STATUSES
+        ),
         Column("status_changed_on", "date", "Date the status took effect", ("状态变更日期", "变更日期")),
-        Column("legal_rep_id", "text", "Legal representative's ID number (personal data)",
-               ("法定代表人证件号码", "法人证件号"), nullable=True, max_length=18),
+        Column(
+            "legal_rep_id",
+            "text",
+            "Legal representative's ID number (personal data)",
+            ("法定代表人证件号码", "法人证件号"),
+            nullable=True,
+            max_length=18,
+        ),
         _reported_on(),
     ),
 )
@@ -155,8 +178,15 @@ TAX = Source(
         Column("filed_on_time", "bool", "Return filed by the deadline", ("按期申报", "是否按期申报")),
         Column("zero_return", "bool", "Zero return filed", ("零申报", "是否零申报")),
         _money("arrears_balance", "Tax arrears outstanding", ("欠税余额", "欠税金额")),
-        Column("arrears_days", "int", "Days the oldest arrears are overdue", ("欠税天数",),
-               unit="days", min_value=0, max_value=36_500),
+        Column(
+            "arrears_days",
+            "int",
+            "Days the oldest arrears are overdue",
+            ("欠税天数",),
+            unit="days",
+            min_value=0,
+            max_value=36_500,
+        ),
         _reported_on(),
     ),
 )
@@ -171,8 +201,9 @@ TAX_GRADE = Source(
     columns=(
         _code(),
         Column("year", "year", "Assessment year", ("评价年度", "年度")),
-        Column("grade", "choice", "Tax credit grade", ("纳税信用等级", "信用等级", "等级"),
-               choices=TAX_GRADES),
+        Column(
+            "grade", "choice", "Tax credit grade", ("纳税信用等级", "信用等级", "等级"), choices=TAX_GRADES
+        ),
         _reported_on(),
     ),
 )
@@ -187,13 +218,27 @@ SOCIAL_SECURITY = Source(
     columns=(
         _code(),
         Column("period", "month", "Contribution period (YYYY-MM)", ("所属期", "缴费所属期", "费款所属期")),
-        Column("insured_headcount", "int", "Insured employees", ("参保人数", "在职参保人数"),
-               unit="persons", min_value=0, max_value=1_000_000),
+        Column(
+            "insured_headcount",
+            "int",
+            "Insured employees",
+            ("参保人数", "在职参保人数"),
+            unit="persons",
+            min_value=0,
+            max_value=1_000_000,
+        ),
         _money("contribution_base", "Total contribution base", ("缴费基数", "缴费工资总额")),
         _money("due", "Contributions due", ("应缴金额", "应缴费额")),
         _money("paid", "Contributions paid", ("实缴金额", "实缴费额")),
-        Column("arrears_months", "int", "Months in arrears", ("欠费月数",), unit="months",
-               min_value=0, max_value=600),
+        Column(
+            "arrears_months",
+            "int",
+            "Months in arrears",
+            ("欠费月数",),
+            unit="months",
+            min_value=0,
+            max_value=600,
+        ),
         _reported_on(),
     ),
 )
@@ -208,12 +253,16 @@ UTILITY = Source(
     columns=(
         _code(),
         Column("period", "month", "Billing period (YYYY-MM)", ("所属期", "账期", "抄表月份")),
-        Column("electricity_kwh", "float", "Electricity consumed", ("用电量", "用电量(千瓦时)"),
-               unit="kWh", min_value=0.0),
-        Column("water_m3", "float", "Water consumed", ("用水量", "用水量(立方米)"), unit="m3",
-               min_value=0.0),
-        Column("gas_m3", "float", "Gas consumed", ("用气量", "用气量(立方米)"), unit="m3",
-               min_value=0.0),
+        Column(
+            "electricity_kwh",
+            "float",
+            "Electricity consumed",
+            ("用电量", "用电量(千瓦时)"),
+            unit="kWh",
+            min_value=0.0,
+        ),
+        Column("water_m3", "float", "Water consumed", ("用水量", "用水量(立方米)"), unit="m3", min_value=0.0),
+        Column("gas_m3", "float", "Gas consumed", ("用气量", "用气量(立方米)"), unit="m3", min_value=0.0),
         _money("billed", "Amount billed", ("应缴费用", "账单金额")),
         _money("paid", "Amount paid", ("实缴费用", "缴费金额")),
         _money("arrears_balance", "Utility arrears outstanding", ("欠费余额", "欠费金额")),
@@ -230,12 +279,24 @@ IP = Source(
     period_column="event_on",
     columns=(
         _code(),
-        Column("ip_id", "text", "Application, patent or trademark number", ("申请号", "专利号", "注册号"),
-               max_length=40),
+        Column(
+            "ip_id",
+            "text",
+            "Application, patent or trademark number",
+            ("申请号", "专利号", "注册号"),
+            max_length=40,
+        ),
         Column("event_on", "date", "Date of the event", ("事件日期", "日期", "公告日")),
         Column("kind", "choice", "Event kind", ("事件类型", "类型"), choices=IP_KINDS),
-        Column("amount", "float", "Pledge amount (pledges only)", ("质押金额", "金额"), unit="10k CNY",
-               min_value=0.0, nullable=True),
+        Column(
+            "amount",
+            "float",
+            "Pledge amount (pledges only)",
+            ("质押金额", "金额"),
+            unit="10k CNY",
+            min_value=0.0,
+            nullable=True,
+        ),
         _reported_on(),
     ),
 )
@@ -251,17 +312,38 @@ STATISTICS = Source(
         _code(),
         Column("period", "quarter", "Statistical quarter (YYYYQn)", ("统计期", "报告期", "所属季度")),
         Column("revenue", "float", "Operating revenue", ("营业收入",), unit="10k CNY", min_value=0.0),
-        Column("output_value", "float", "Gross industrial output", ("工业总产值", "总产值"),
-               unit="10k CNY", min_value=0.0),
+        Column(
+            "output_value",
+            "float",
+            "Gross industrial output",
+            ("工业总产值", "总产值"),
+            unit="10k CNY",
+            min_value=0.0,
+        ),
         Column("profit", "float", "Total profit (may be negative)", ("利润总额",), unit="10k CNY"),
-        Column("employees", "int", "Average employees", ("从业人员平均人数", "从业人数"),
-               unit="persons", min_value=0, max_value=1_000_000),
-        Column("rd_expense", "float", "R&D expense", ("研发费用", "研究开发费用"), unit="10k CNY",
-               min_value=0.0),
-        Column("total_assets", "float", "Total assets", ("资产总计", "资产总额"), unit="10k CNY",
-               min_value=0.0),
-        Column("total_liabilities", "float", "Total liabilities", ("负债合计", "负债总额"),
-               unit="10k CNY", min_value=0.0),
+        Column(
+            "employees",
+            "int",
+            "Average employees",
+            ("从业人员平均人数", "从业人数"),
+            unit="persons",
+            min_value=0,
+            max_value=1_000_000,
+        ),
+        Column(
+            "rd_expense", "float", "R&D expense", ("研发费用", "研究开发费用"), unit="10k CNY", min_value=0.0
+        ),
+        Column(
+            "total_assets", "float", "Total assets", ("资产总计", "资产总额"), unit="10k CNY", min_value=0.0
+        ),
+        Column(
+            "total_liabilities",
+            "float",
+            "Total liabilities",
+            ("负债合计", "负债总额"),
+            unit="10k CNY",
+            min_value=0.0,
+        ),
         _reported_on(),
     ),
 )
@@ -280,19 +362,23 @@ CREDIT_EVENTS = Source(
         Column("severity", "choice", "Severity", ("严重程度", "失信程度"), choices=SEVERITIES),
         Column("occurred_on", "date", "Date of the act or decision", ("决定日期", "发生日期", "认定日期")),
         Column("published_on", "date", "Date published", ("公示日期", "公开日期"), nullable=True),
-        Column("repaired_on", "date", "Date credit was repaired", ("修复日期", "信用修复日期"),
-               nullable=True),
-        Column("removed_on", "date", "Date removed from the list or display", ("移出日期", "撤销日期"),
-               nullable=True),
-        Column("department", "text", "Deciding department", ("决定部门", "认定部门", "部门"),
-               max_length=100),
+        Column(
+            "repaired_on", "date", "Date credit was repaired", ("修复日期", "信用修复日期"), nullable=True
+        ),
+        Column(
+            "removed_on",
+            "date",
+            "Date removed from the list or display",
+            ("移出日期", "撤销日期"),
+            nullable=True,
+        ),
+        Column("department", "text", "Deciding department", ("决定部门", "认定部门", "部门"), max_length=100),
         _reported_on(),
     ),
 )
 
 SOURCES: dict[str, Source] = {
-    s.name: s
-    for s in (REGISTRY, TAX, TAX_GRADE, SOCIAL_SECURITY, UTILITY, IP, STATISTICS, CREDIT_EVENTS)
+    s.name: s for s in (REGISTRY, TAX, TAX_GRADE, SOCIAL_SECURITY, UTILITY, IP, STATISTICS, CREDIT_EVENTS)
 }
 
 
@@ -364,7 +450,7 @@ def arrow_schema(source: Source):  # -> pa.Schema (pyarrow imported lazily for f
         return pa.type_for_alias(name)
 
     fields = [pa.field(c.name, typ(_ARROW_TYPES[c.kind]), nullable=True) for c in source.columns]
-    fields += [pa.field(n, typ(t), nullable=False) for n, t in LINEAGE_COLUMNS.items()]
+    fields += [pa.field(n, typ(t)) for n, t in LINEAGE_COLUMNS.items()]
     return pa.schema(fields)
 
 

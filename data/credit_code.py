@@ -39,8 +39,7 @@ def check_credit_code(code: str) -> None:
     for pos, ch in enumerate(code, start=1):
         if ch not in _VALUE:
             raise CreditCodeError(
-                f"credit code {code} has {ch!r} at position {pos}; "
-                f"allowed characters are {ALPHABET}"
+                f"credit code {code} has {ch!r} at position {pos}; allowed characters are {ALPHABET}"
             )
     expected17 = org_check_char(code[8:16])
     if code[16] != expected17:
@@ -65,8 +64,9 @@ def is_valid_credit_code(code: object) -> bool:
     return True
 
 
-def make_credit_code(body8: str, authority: str = "9", entity: str = "1",
-                     division: str = ZONE_DIVISION) -> str:
+def make_credit_code(
+    body8: str, authority: str = "9", entity: str = "1", division: str = ZONE_DIVISION
+) -> str:
     """Return the full valid code for an 8-character organization body."""
     first16 = authority + entity + division + body8
     first17 = first16 + org_check_char(body8)
@@ -96,3 +96,30 @@ def generate_credit_codes(
                 seen.add(code)
                 codes.append(code)
     return codes
+
+
+_LOOKUP = np.full(256, -1, dtype=np.int64)
+for _i, _ch in enumerate(ALPHABET):
+    _LOOKUP[ord(_ch)] = _i
+_ORG_LOOKUP = np.full(256, -1, dtype=np.int64)
+for _ch, _v in _ORG_VALUE.items():
+    _ORG_LOOKUP[ord(_ch)] = _v
+_ORG_CHECK = np.array([ord(c) for c in "0123456789X0"], dtype=np.uint8)  # index = 11 - (sum % 11)
+
+
+def valid_mask(codes: np.ndarray) -> np.ndarray:
+    """Return which codes pass both checks, computed over arrays (same rule as check_credit_code)."""
+    codes = np.asarray(codes, dtype=object)
+    ok = np.fromiter((isinstance(c, str) and len(c) == 18 and c.isascii() for c in codes), bool, len(codes))
+    if not ok.any():
+        return ok
+    raw = np.frombuffer("".join(codes[ok]).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    values = _LOOKUP[raw]
+    good = (values >= 0).all(axis=1)
+    org = _ORG_LOOKUP[raw[:, 8:16]]
+    org_check = _ORG_CHECK[11 - (org.clip(0) @ np.array(ORG_WEIGHTS)) % 11]
+    good &= (org >= 0).all(axis=1) & (raw[:, 16] == org_check)
+    final = (31 - (values[:, :17].clip(0) @ np.array(FINAL_WEIGHTS)) % 31) % 31
+    good &= values[:, 17] == final
+    ok[np.flatnonzero(ok)] = good
+    return ok

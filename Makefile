@@ -1,0 +1,38 @@
+# zonecredit — run `make help` for the targets. Every target bootstraps uv and the locked environment.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+
+.PHONY: help install demo test test-fast lint format bench clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## Install uv if missing, then the locked environment (uv.lock)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen
+
+demo: install ## Run the main job end to end on a synthetic world, then serve (zonecredit demo --no-serve to stop)
+	$(RUN) zonecredit demo
+
+test: install ## Run the whole test suite, slow tests included (what CI runs)
+	$(RUN) pytest -m "" -q
+
+test-fast: install ## Run the fast tests only
+	$(RUN) pytest -q
+
+lint: install ## ruff check, ruff format --check, mypy
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy zonecredit serving models data
+
+format: install ## Apply ruff formatting and fixes
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+bench: install ## Run the benchmarks and print their tables
+	$(RUN) python -m bench
+
+clean: ## Remove the local data directory and caches
+	rm -rf .zonecredit .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,9 @@
+"""Domain errors whose messages tell the user what to do."""
+
+
+class ZonecreditError(Exception):
+    """Base of errors the CLI and API turn into a clear message instead of a traceback."""
+
+
+class RejectedFile(ZonecreditError):
+    """A whole file cannot be ingested (encoding, missing columns, empty): nothing is loaded."""

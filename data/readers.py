@@ -1,0 +1,278 @@
+"""Stream raw files (CSV in UTF-8/GB18030, Parquet, Excel) as chunks of text columns.
+
+Every value is read as text so that validation, not the reader, decides what a value means:
+nothing is coerced on the way in. Each chunk carries the data-row number (header excluded) of
+every row, and rows the parser could not split (wrong number of fields) come out separately so
+they can be quarantined rather than lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data.contracts import Source
+from data.errors import RejectedFile
+
+SAMPLE_BYTES = 4 << 20
+
+
+@dataclass
+class RawChunk:
+    """A slice of a file: text columns keyed by canonical name, their row numbers, bad lines."""
+
+    columns: dict[str, pa.Array]
+    row_numbers: np.ndarray
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (row, text, why)
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+
+@dataclass
+class FileLayout:
+    """What the header told us: the column mapping and the columns we did not recognise."""
+
+    mapping: dict[str, str]  # header as written -> canonical column name
+    ignored: list[str]
+    encoding: str | None = None
+
+
+def _normalize_header(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "").strip()
+    return text.lower().replace(" ", "").replace("_", "")
+
+
+def map_header(source: Source, headers: list[str]) -> FileLayout:
+    """Map a file's headers onto the contract, or reject the file saying what is missing."""
+    lookup: dict[str, str] = {}
+    for col in source.columns:
+        for name in (col.name, *col.aliases):
+            lookup[_normalize_header(name)] = col.name
+    mapping: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in headers:
+        canonical = lookup.get(_normalize_header(header))
+        if canonical is None:
+            ignored.append(header)
+        elif canonical in mapping.values():
+            first = next(h for h, c in mapping.items() if c == canonical)
+            raise RejectedFile(
+                f"columns {first!r} and {header!r} both map to {canonical!r}; keep one of them"
+            )
+        else:
+            mapping[header] = canonical
+    missing = [c.name for c in source.columns if c.required and c.name not in mapping.values()]
+    if missing:
+        hints = ", ".join(
+            f"{m} ({'/'.join(source.column(m).aliases[:2])})" if source.column(m).aliases else m
+            for m in missing
+        )
+        raise RejectedFile(
+            f"{source.name}: missing required column(s) {hints}; found {', '.join(headers) or 'none'}"
+        )
+    return FileLayout(mapping, ignored)
+
+
+def detect_encoding(path: Path) -> str:
+    """Return 'utf-8' (BOM or not) or 'gb18030' from the file's first bytes, or reject it."""
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise RejectedFile(f"{path.name}: file is empty (no header row)")
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in sample:
+        raise RejectedFile(
+            f"{path.name}: wrong encoding (looks like UTF-16 or binary); save it as UTF-8 or GB18030"
+        )
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise RejectedFile(f"{path.name}: wrong encoding; it is neither UTF-8 nor GB18030/GBK")
+
+
+def _csv_header(path: Path, encoding: str) -> list[str]:
+    import csv
+
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
+        first = next(csv.reader(handle), None)
+    if not first:
+        raise RejectedFile(f"{path.name}: file is empty (no header row)")
+    return first
+
+
+def _numbered(chunk_len: int, next_row: int, bad_rows: set[int]) -> tuple[np.ndarray, int]:
+    """Give the valid rows of a parsed block their data-row numbers, skipping malformed ones."""
+    ahead = [r for r in bad_rows if r >= next_row]
+    candidates = np.arange(next_row, next_row + chunk_len + len(ahead), dtype=np.int64)
+    if ahead:
+        candidates = candidates[~np.isin(candidates, ahead)]
+    numbers = candidates[:chunk_len]
+    return numbers, int(numbers[-1]) + 1 if chunk_len else next_row
+
+
+def iter_csv(
+    path: Path, source: Source, chunk_bytes: int = 64 << 20
+) -> tuple[FileLayout, Iterator[RawChunk]]:
+    """Open a CSV and return its layout and a stream of chunks (bounded memory)."""
+    import pyarrow.csv as pacsv
+
+    encoding = detect_encoding(path)
+    headers = _csv_header(path, encoding)
+    layout = map_header(source, headers)
+    layout.encoding = encoding
+    if len(set(headers)) != len(headers):
+        raise RejectedFile(f"{path.name}: the header repeats a column name")
+
+    malformed: list[tuple[int, str, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        # Lines are 1-based with the header as line 1; data rows are numbered without it.
+        text = row.text or ""
+        why = (
+            "empty row"
+            if not text.strip()
+            else f"expected {row.expected_columns} fields, found {row.actual_columns}"
+        )
+        malformed.append((int(row.number) - 1, text, why))
+        return "skip"
+
+    def chunks() -> Iterator[RawChunk]:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding=encoding,
+                block_size=chunk_bytes,
+                use_threads=False,
+                column_names=[f"c{i}" for i in range(len(headers))],
+                skip_rows=1,
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(headers))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        next_row = 1
+        positions = {h: i for i, h in enumerate(headers)}
+        bad_rows: set[int] = set()  # cumulative: the parser may run a block ahead of us
+        try:
+            for batch in reader:
+                bad_rows.update(m[0] for m in malformed)
+                numbers, next_row = _numbered(batch.num_rows, next_row, bad_rows)
+                columns = {
+                    canonical: batch.column(positions[header]) for header, canonical in layout.mapping.items()
+                }
+                yield RawChunk(columns, numbers, malformed.copy())
+                malformed.clear()
+        except pa.ArrowInvalid as exc:
+            raise RejectedFile(f"{path.name}: cannot be parsed as CSV: {exc}") from exc
+        if malformed:
+            yield RawChunk(
+                {c: pa.array([], pa.string()) for c in layout.mapping.values()},
+                np.empty(0, np.int64),
+                malformed.copy(),
+            )
+
+    return layout, chunks()
+
+
+def _as_text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Cast a typed column to text the way a CSV would spell it (nulls become empty text)."""
+    if pa.types.is_timestamp(array.type) or pa.types.is_date(array.type):
+        text = pc.strftime(array, format="%Y-%m-%d")
+    elif pa.types.is_boolean(array.type):
+        text = pc.if_else(array, "1", "0")
+    else:
+        text = pc.cast(array, pa.string())
+    return pc.fill_null(text, "")
+
+
+def iter_parquet(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
+    """Open a Parquet file and return its layout and a stream of row-group-sized chunks."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise RejectedFile(f"{path.name}: not a readable Parquet file: {exc}") from exc
+    layout = map_header(source, parquet.schema_arrow.names)
+
+    def chunks() -> Iterator[RawChunk]:
+        next_row = 1
+        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=list(layout.mapping)):
+            columns = {layout.mapping[h]: _as_text(batch.column(h)) for h in layout.mapping}
+            yield RawChunk(columns, np.arange(next_row, next_row + batch.num_rows))
+            next_row += batch.num_rows
+
+    return layout, chunks()
+
+
+def iter_excel(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
+    """Open the first sheet of an .xlsx workbook and stream its rows as text chunks."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own error types for unreadable workbooks
+        raise RejectedFile(f"{path.name}: not a readable Excel workbook: {exc}") from exc
+    rows = sheet.iter_rows()
+    headers = [str(h).strip() for h in next(rows, [])]
+    if not any(headers):
+        raise RejectedFile(f"{path.name}: file is empty (no header row)")
+    layout = map_header(source, headers)
+    positions = {h: i for i, h in enumerate(headers)}
+
+    def cell_text(value: object) -> str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return "" if value is None else str(value)
+
+    def chunks() -> Iterator[RawChunk]:
+        next_row, buffer = 1, []
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) == chunk_rows:
+                yield _excel_chunk(buffer, layout, positions, next_row, cell_text)
+                next_row += len(buffer)
+                buffer = []
+        if buffer:
+            yield _excel_chunk(buffer, layout, positions, next_row, cell_text)
+
+    return layout, chunks()
+
+
+def _excel_chunk(rows, layout, positions, first_row, cell_text) -> RawChunk:  # type: ignore[no-untyped-def]
+    columns = {
+        canonical: pa.array(
+            [cell_text(r[positions[h]]) if positions[h] < len(r) else "" for r in rows],
+            pa.string(),
+        )
+        for h, canonical in layout.mapping.items()
+    }
+    return RawChunk(columns, np.arange(first_row, first_row + len(rows)))
+
+
+def open_raw(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
+    """Open any supported file by its extension and return its layout and chunk stream."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise RejectedFile(f"{path}: no such file")
+    if suffix in {".csv", ".txt"}:
+        # ~100 bytes a row is typical of these feeds; blocks bound the memory, not the rows.
+        return iter_csv(path, source, chunk_bytes=max(1 << 20, chunk_rows * 100))
+    if suffix in {".parquet", ".pq"}:
+        return iter_parquet(path, source, chunk_rows)
+    if suffix in {".xlsx", ".xlsm"}:
+        return iter_excel(path, source, chunk_rows)
+    raise RejectedFile(f"{path.name}: unsupported file type {suffix!r}; use CSV, Parquet or .xlsx")

@@ -1,0 +1,520 @@
+"""Validate chunks of raw text against a source contract: typed rows out, or reasons why not.
+
+Columns are checked as whole arrays; low-cardinality columns (credit codes, dates, periods,
+choices) are parsed once per distinct value. A row with any fault is quarantined with every
+reason that applies; nothing is coerced beyond spelling (full-width digits, thousands
+separators and a `YYYYMMDD` date are read as what they plainly say).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data.contracts import Column, Source, arrow_schema, derive_reported_on
+from data.credit_code import CreditCodeError, check_credit_code, valid_mask
+from data.readers import RawChunk
+
+# Reason codes, each a category an administrator can filter on.
+BAD_CREDIT_CODE = "bad_credit_code"
+UNKNOWN_VALUE = "unknown_value"
+NEGATIVE_VALUE = "negative_value"
+OUT_OF_RANGE = "out_of_range"
+INVALID_DATE = "invalid_date"
+FUTURE_PERIOD = "future_period"
+DUPLICATE_KEY = "duplicate_key"
+UNPARSEABLE_NUMBER = "unparseable_number"
+MISSING_VALUE = "missing_value"
+MALFORMED_ROW = "malformed_row"
+TOO_LONG = "too_long"
+INCONSISTENT = "inconsistent"
+EMPTY_ROW = "empty_row"
+
+CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
+    "zone": {
+        "经开区": "teda",
+        "保税区": "bonded",
+        "高新区": "hitech",
+        "东疆": "dongjiang",
+        "东疆港区": "dongjiang",
+        "生态城": "ecocity",
+    },
+    "status": {
+        "存续": "active",
+        "在业": "active",
+        "开业": "active",
+        "吊销": "revoked",
+        "注销": "deregistered",
+    },
+}
+TRUE_TEXT = {"1", "true", "t", "yes", "y", "是", "√"}
+FALSE_TEXT = {"0", "false", "f", "no", "n", "否"}
+_GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_DATE_PATTERNS = [
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})( 00:00:00)?$"), "ymd"),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
+    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), "ymd"),
+]
+_MONTH = re.compile(r"^(\d{4})[-/]?(\d{1,2})(?:-01)?(?: 00:00:00)?$|^(\d{4})年(\d{1,2})月$")
+_QUARTER = re.compile(r"^(\d{4})[-\s]?[Qq]([1-4])$|^(\d{4})年第?([1-4一二三四])季度?$")
+_QUARTER_ZH = {"一": 1, "二": 2, "三": 3, "四": 4}
+EARLIEST = date(1900, 1, 1)
+
+
+@dataclass
+class Problems:
+    """Per-row faults found in one chunk: row index -> (reason code, message) pairs."""
+
+    by_row: dict[int, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, rows: np.ndarray, code: str, messages: list[str]) -> None:
+        for row, message in zip(rows.tolist(), messages, strict=True):
+            self.by_row[row].append((code, message))
+
+    def mask(self, n: int) -> np.ndarray:
+        bad = np.zeros(n, dtype=bool)
+        if self.by_row:
+            bad[np.fromiter(self.by_row, dtype=np.int64)] = True
+        return bad
+
+
+@dataclass
+class ChunkResult:
+    """The valid rows as a typed table, the quarantined rows, and counts for the quality report."""
+
+    loaded: pa.Table
+    loaded_rows: np.ndarray  # data-row numbers of the loaded rows
+    quarantined: pd.DataFrame  # row_number, reason_code, reason, raw
+    non_empty: dict[str, int]
+    rows_in: int
+
+
+def _clean(text: pa.Array) -> pa.Array:
+    """NFKC-normalise trimmed text if any value is not ASCII (full-width digits, letters, signs)."""
+    if len(text) and not pc.all(pc.string_is_ascii(text)).as_py():
+        text = pc.utf8_normalize(text, "NFKC")
+    return text
+
+
+def _parse_unique(text: pa.Array, parse: Callable[[str], object]) -> tuple[pa.Array, pa.Array]:
+    """Parse each distinct value once; return (values, error messages) aligned with ``text``.
+
+    ``parse`` returns the value or raises ValueError with the message for that value.
+    """
+    uniques = pc.unique(text)
+    values, errors = [], []
+    for raw in uniques.to_pylist():
+        if raw is None:  # empty cells: missing-value checks deal with them
+            values.append(None)
+            errors.append(None)
+            continue
+        try:
+            values.append(parse(raw))
+            errors.append(None)
+        except ValueError as exc:
+            values.append(None)
+            errors.append(str(exc))
+    index = pc.index_in(text, value_set=uniques)
+    return pa.array(values).take(index), pa.array(errors, pa.string()).take(index)
+
+
+def _parse_date(raw: str) -> datetime:
+    for pattern, _ in _DATE_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            y, m, d = (int(g) for g in match.groups()[:3])
+            try:
+                value = date(y, m, d)
+            except ValueError:
+                raise ValueError(f"{raw!r} is not a valid date") from None
+            if value < EARLIEST:
+                raise ValueError(f"{raw!r} is before 1900")
+            return datetime(value.year, value.month, value.day)
+    raise ValueError(f"{raw!r} is not a date (expected YYYY-MM-DD)")
+
+
+def _parse_month(raw: str) -> datetime:
+    match = _MONTH.match(raw)
+    if not match:
+        raise ValueError(f"{raw!r} is not a month (expected YYYY-MM)")
+    y, m = (int(g) for g in (match.group(1) or match.group(3), match.group(2) or match.group(4)))
+    if not 1 <= m <= 12 or y < EARLIEST.year:
+        raise ValueError(f"{raw!r} is not a valid month")
+    return datetime(y, m, 1)
+
+
+def _parse_quarter(raw: str) -> datetime:
+    match = _QUARTER.match(raw)
+    if not match:
+        raise ValueError(f"{raw!r} is not a quarter (expected YYYYQn, e.g. 2025Q1)")
+    y = int(match.group(1) or match.group(3))
+    q_text = match.group(2) or match.group(4)
+    q = _QUARTER_ZH.get(q_text) or int(q_text)
+    return datetime(y, 3 * q - 2, 1)
+
+
+def _parse_year(raw: str) -> int:
+    if not re.fullmatch(r"\d{4}", raw) or not 1900 <= int(raw) <= 2200:
+        raise ValueError(f"{raw!r} is not a year (expected YYYY)")
+    return int(raw)
+
+
+def _codes(text: pa.Array, empty: np.ndarray, problems: Problems) -> pa.Array:
+    """Check each distinct code once, by arrays; explain only the codes that fail."""
+    encoded = pc.dictionary_encode(text)
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    bad_distinct = np.flatnonzero(~valid_mask(distinct))
+    if len(bad_distinct):
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(np.isin(indices, bad_distinct) & ~empty)
+        messages = {}
+        for i in bad_distinct.tolist():
+            try:
+                check_credit_code(distinct[i])
+            except CreditCodeError as exc:
+                messages[i] = str(exc)
+        problems.add(rows, BAD_CREDIT_CODE, [messages.get(indices[r], "") for r in rows])
+    return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text)
+
+
+def _parse_numbers(text: pa.Array, col: Column, problems: Problems) -> pa.Array:
+    """Return float64 values (null where empty or bad) and record unparseable ones."""
+    try:
+        values = pc.cast(text, pa.float64())  # fast path: every value a plain number
+    except pa.ArrowInvalid:
+        values = _parse_numbers_slowly(text, col, problems)
+    floats = values.to_numpy(zero_copy_only=False)
+    nonfinite = np.flatnonzero(np.isinf(floats))
+    problems.add(
+        nonfinite,
+        UNPARSEABLE_NUMBER,
+        [f"{col.name}: {floats[i]!r} is not a finite number" for i in nonfinite],
+    )
+    spelled_nan = pc.equal(pc.utf8_lower(text), "nan")
+    if pc.any(spelled_nan).as_py():
+        rows = np.flatnonzero(spelled_nan.to_numpy(zero_copy_only=False))
+        problems.add(rows, UNPARSEABLE_NUMBER, [f"{col.name}: 'nan' is not a number"] * len(rows))
+    return values
+
+
+def _parse_numbers_slowly(text: pa.Array, col: Column, problems: Problems) -> pa.Array:
+    """Read thousands separators; empty cells become null; anything else that fails is reported."""
+    grouped = pc.match_substring_regex(text, _GROUPED_NUMBER)
+    text = pc.if_else(grouped, pc.replace_substring(text, ",", ""), text)
+    series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+    parsed = pd.to_numeric(series.mask(series == ""), errors="coerce")
+    bad = parsed.isna().to_numpy() & (series != "").to_numpy()
+    rows = np.flatnonzero(bad)
+    problems.add(rows, UNPARSEABLE_NUMBER, [f"{col.name}: {v!r} is not a number" for v in series.iloc[rows]])
+    return pa.array(parsed.to_numpy(dtype=float), pa.float64(), from_pandas=True)
+
+
+def _check_bounds(values: np.ndarray, col: Column, problems: Problems) -> None:
+    if col.min_value is not None:
+        low = np.flatnonzero(values < col.min_value)
+        code = NEGATIVE_VALUE if col.min_value == 0 else OUT_OF_RANGE
+        what = "is negative" if col.min_value == 0 else f"is below {col.min_value:g}"
+        problems.add(low, code, [f"{col.name}: {values[i]:g} {what}" for i in low])
+    if col.max_value is not None:
+        high = np.flatnonzero(values > col.max_value)
+        problems.add(
+            high, OUT_OF_RANGE, [f"{col.name}: {values[i]:g} exceeds {col.max_value:g}" for i in high]
+        )
+
+
+def _column(col: Column, raw: pa.Array, trimmed: pa.Array, empty: np.ndarray, problems: Problems) -> pa.Array:
+    """Parse one column to its loaded type, recording faults; bad cells become null."""
+    text = _clean(trimmed) if col.kind != "text" else raw
+    if not (col.nullable or not col.required or col.name == "reported_on"):
+        rows = np.flatnonzero(empty)
+        problems.add(rows, MISSING_VALUE, [f"{col.name}: value is missing"] * len(rows))
+    kind = col.kind
+    if kind in {"int", "float"}:
+        values = _parse_numbers(text, col, problems)
+        floats = values.to_numpy(zero_copy_only=False)
+        _check_bounds(floats, col, problems)
+        if kind == "int":
+            frac = np.flatnonzero(~np.isnan(floats) & (floats != np.round(floats)))
+            problems.add(
+                frac, UNPARSEABLE_NUMBER, [f"{col.name}: {floats[i]:g} is not a whole number" for i in frac]
+            )
+            safe = np.where(np.isfinite(floats), floats, np.nan)
+            return pa.array(np.round(safe), pa.float64(), from_pandas=True).cast(pa.int64(), safe=False)
+        return values
+    if kind == "bool":
+        lowered = pc.utf8_lower(text)
+        true = pc.is_in(lowered, pa.array(sorted(TRUE_TEXT)))
+        false = pc.is_in(lowered, pa.array(sorted(FALSE_TEXT)))
+        known = true.to_numpy(zero_copy_only=False) | false.to_numpy(zero_copy_only=False)
+        bad = np.flatnonzero(~known & ~empty)
+        values_text = text.to_pylist() if len(bad) else []
+        problems.add(bad, UNKNOWN_VALUE, [f"{col.name}: {values_text[i]!r} is not yes/no (1/0)" for i in bad])
+        return pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
+    if kind == "text":
+        if col.max_length:
+            long = np.flatnonzero(
+                pc.greater(pc.utf8_length(raw), col.max_length).to_numpy(zero_copy_only=False)
+            )
+            problems.add(long, TOO_LONG, [f"{col.name}: longer than {col.max_length} characters"] * len(long))
+        return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), raw)
+    parser: Callable[[str], object]
+    code = INVALID_DATE
+    if kind == "code":
+        return _codes(text, empty, problems)
+    elif kind == "choice":
+        synonyms = CHOICE_SYNONYMS.get(col.name, {})
+
+        def parser(raw_value: str) -> str:
+            value = synonyms.get(raw_value, raw_value)
+            if value not in col.choices:
+                raise ValueError(f"{col.name}: {raw_value!r} is not one of {', '.join(col.choices)}")
+            return value
+
+        code = UNKNOWN_VALUE
+    else:
+        parser = {"date": _parse_date, "month": _parse_month, "quarter": _parse_quarter, "year": _parse_year}[
+            kind
+        ]
+    values, errors = _parse_unique(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text), parser)
+    bad = np.flatnonzero(pc.is_valid(errors).to_numpy(zero_copy_only=False))
+    prefix = "" if kind in {"choice", "code"} else f"{col.name}: "
+    problems.add(bad, code, [prefix + e for e in errors.take(pa.array(bad)).to_pylist()])
+    if kind in {"date", "month", "quarter"}:
+        return values.cast(pa.timestamp("s"))
+    if kind == "year":
+        return values.cast(pa.int16())
+    return values
+
+
+class DuplicateTracker:
+    """Remembers record keys across the chunks of one batch (64-bit hashes, bounded memory)."""
+
+    def __init__(self) -> None:
+        self._hashes = np.empty(0, dtype=np.uint64)
+        self._rows = np.empty(0, dtype=np.int64)
+
+    def check(
+        self,
+        keys: pd.DataFrame,
+        row_numbers: np.ndarray,
+        candidates: np.ndarray,
+        problems: Problems,
+        key_names: tuple[str, ...],
+    ) -> int:
+        """Flag rows whose key was already seen (earlier in the chunk or the batch)."""
+        if not len(candidates):
+            return 0
+        hashes = pd.util.hash_pandas_object(keys.iloc[candidates], index=False).to_numpy()
+        rows = row_numbers[candidates]
+        first_in_chunk = ~pd.Series(hashes).duplicated().to_numpy()
+        pos = np.searchsorted(self._hashes, hashes)
+        pos_clipped = np.minimum(pos, len(self._hashes) - 1) if len(self._hashes) else pos
+        seen_before = (
+            (self._hashes[pos_clipped] == hashes) if len(self._hashes) else np.zeros(len(hashes), bool)
+        )
+        dup = seen_before | ~first_in_chunk
+        if dup.any():
+            first_row = dict(
+                zip(
+                    hashes[first_in_chunk & ~seen_before].tolist(),
+                    rows[first_in_chunk & ~seen_before].tolist(),
+                    strict=True,
+                )
+            )
+            messages = []
+            for h, p, before in zip(
+                hashes[dup].tolist(), pos_clipped[dup].tolist(), seen_before[dup].tolist(), strict=True
+            ):
+                original = int(self._rows[p]) if before else first_row[h]
+                messages.append(f"duplicate key ({', '.join(key_names)}) of row {original}")
+            problems.add(candidates[dup], DUPLICATE_KEY, messages)
+        new = first_in_chunk & ~seen_before
+        hashes_all = np.concatenate([self._hashes, hashes[new]])
+        rows_all = np.concatenate([self._rows, rows[new]])
+        order = np.argsort(hashes_all, kind="stable")
+        self._hashes, self._rows = hashes_all[order], rows_all[order]
+        return int(dup.sum())
+
+
+def validate_chunk(
+    source: Source,
+    chunk: RawChunk,
+    received_on: date,
+    duplicates: DuplicateTracker,
+    original_headers: dict[str, str],
+) -> ChunkResult:
+    """Split one chunk into typed valid rows and quarantined rows with reasons."""
+    n = len(chunk)
+    problems = Problems()
+    parsed: dict[str, pa.Array] = {}
+    non_empty: dict[str, int] = {}
+    empties: list[np.ndarray] = []
+    for col in source.columns:
+        raw = chunk.columns.get(col.name)
+        if raw is None:
+            continue
+        trimmed = pc.utf8_trim_whitespace(raw)
+        empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        non_empty[col.name] = int(n - empty.sum())
+        empties.append(empty)
+        parsed[col.name] = _column(col, raw, trimmed, empty, problems)
+
+    _flag_empty_rows(empties, problems)
+    frame = pa.table(parsed).to_pandas() if n else pd.DataFrame({c: pd.Series(dtype=object) for c in parsed})
+    _cross_checks(source, frame, received_on, problems)
+    bad = problems.mask(n)
+    duplicates.check(frame[list(source.key)], chunk.row_numbers, np.flatnonzero(~bad), problems, source.key)
+    bad = problems.mask(n)
+
+    good = frame.loc[~bad].reset_index(drop=True)
+    if "reported_on" not in good or good["reported_on"].isna().any():
+        derived = derive_reported_on(source, good) if len(good) else pd.Series(dtype="datetime64[s]")
+        good["reported_on"] = good["reported_on"].fillna(derived) if "reported_on" in good else derived
+    schema = arrow_schema(source)
+    data_fields = [f for f in schema if f.name in {c.name for c in source.columns}]
+    loaded = pa.Table.from_pandas(
+        good[[f.name for f in data_fields]], schema=pa.schema(data_fields), preserve_index=False
+    )
+
+    rows = sorted(problems.by_row)
+    raw_text = (
+        {name: chunk.columns[name].take(pa.array(rows, pa.int64())).to_pylist() for name in chunk.columns}
+        if rows
+        else {}
+    )
+    quarantined = pd.DataFrame(
+        {
+            "row_number": chunk.row_numbers[rows] if rows else np.empty(0, np.int64),
+            "reason_code": [problems.by_row[r][0][0] for r in rows],
+            "reason": ["; ".join(m for _, m in problems.by_row[r]) for r in rows],
+            "raw": [
+                _raw_json({original_headers.get(c, c): raw_text[c][i] for c in raw_text})
+                for i in range(len(rows))
+            ],
+        }
+    )
+    if chunk.malformed:
+        quarantined = pd.concat(
+            [
+                quarantined,
+                pd.DataFrame(
+                    {
+                        "row_number": [m[0] for m in chunk.malformed],
+                        "reason_code": [MALFORMED_ROW] * len(chunk.malformed),
+                        "reason": [m[2] for m in chunk.malformed],
+                        "raw": [_raw_json({"line": m[1]}) for m in chunk.malformed],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    return ChunkResult(loaded, chunk.row_numbers[~bad], quarantined, non_empty, n + len(chunk.malformed))
+
+
+def _flag_empty_rows(empties: list[np.ndarray], problems: Problems) -> None:
+    """Report a blank row once, as blank, instead of as a missing value in every column."""
+    if not problems.by_row or not empties:
+        return
+    for row in np.flatnonzero(np.logical_and.reduce(empties)).tolist():
+        problems.by_row[row] = [(EMPTY_ROW, "row is empty")]
+
+
+def _raw_json(values: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(values, ensure_ascii=False)
+
+
+def _cross_checks(source: Source, frame: pd.DataFrame, received_on: date, problems: Problems) -> None:
+    """Checks that need several columns: periods in the future, dates out of order."""
+    if frame.empty:
+        return
+    received = pd.Timestamp(received_on)
+    period_col = source.period_column
+    if period_col and period_col in frame and source.grain in {"monthly", "quarterly", "yearly"}:
+        starts = (
+            frame[period_col]
+            if source.grain != "yearly"
+            else pd.to_datetime(frame[period_col].astype("Int64").astype(str), format="%Y", errors="coerce")
+        )
+        months = {"monthly": 1, "quarterly": 3, "yearly": 12}[source.grain]
+        ends = starts + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+        future = np.flatnonzero((ends > received).to_numpy())
+        problems.add(
+            future,
+            FUTURE_PERIOD,
+            [
+                f"{period_col}: period ends {ends.iloc[i]:%Y-%m-%d}, after the batch was "
+                f"received on {received_on}"
+                for i in future
+            ],
+        )
+        if "reported_on" in frame:
+            early = np.flatnonzero((frame["reported_on"] < ends).to_numpy())
+            problems.add(
+                early,
+                INVALID_DATE,
+                [
+                    f"reported_on {frame['reported_on'].iloc[i]:%Y-%m-%d} precedes the end "
+                    f"of the period ({ends.iloc[i]:%Y-%m-%d})"
+                    for i in early
+                ],
+            )
+    for col in [c.name for c in source.columns if c.kind == "date"]:
+        if col in frame:
+            late = np.flatnonzero((frame[col] > received).to_numpy())
+            problems.add(
+                late,
+                FUTURE_PERIOD,
+                [
+                    f"{col}: {frame[col].iloc[i]:%Y-%m-%d} is after the batch was received on {received_on}"
+                    for i in late
+                ],
+            )
+    for earlier, later in _DATE_ORDER.get(source.name, ()):
+        if earlier in frame and later in frame:
+            wrong = np.flatnonzero((frame[later] < frame[earlier]).to_numpy())
+            problems.add(
+                wrong,
+                INVALID_DATE,
+                [
+                    f"{later} {frame[later].iloc[i]:%Y-%m-%d} precedes {earlier} "
+                    f"{frame[earlier].iloc[i]:%Y-%m-%d}"
+                    for i in wrong
+                ],
+            )
+    if source.name == "registry" and "entity_type" in frame:
+        code_type = frame["credit_code"].str[1]
+        wrong = np.flatnonzero(
+            (
+                frame["entity_type"].notna() & code_type.notna() & (frame["entity_type"] != code_type)
+            ).to_numpy()
+        )
+        problems.add(
+            wrong,
+            INCONSISTENT,
+            [
+                f"entity_type {frame['entity_type'].iloc[i]} disagrees with position 2 of "
+                f"the credit code ({code_type.iloc[i]})"
+                for i in wrong
+            ],
+        )
+
+
+_DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "registry": (("established_on", "status_changed_on"),),
+    "credit_events": (
+        ("occurred_on", "published_on"),
+        ("occurred_on", "repaired_on"),
+        ("occurred_on", "removed_on"),
+    ),
+}
