@@ -142,7 +142,9 @@ def add_correction(database_url: str, correction: Correction) -> int:
                 recorded_at=datetime.now(),
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None, "an INSERT always returns its primary key"
+        return int(key[0])
 
 
 def read_corrections(

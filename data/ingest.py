@@ -20,7 +20,7 @@ import pyarrow as pa
 from data.contracts import Source, get_source
 from data.errors import RejectedFile
 from data.readers import open_raw
-from data.validate import DUPLICATE_KEY, DuplicateTracker, validate_chunk
+from data.validate import DUPLICATE_KEY, ChunkResult, DuplicateTracker, validate_chunk
 from data.warehouse import BatchWriter, bucket_count, committed_batches
 
 MAX_LAG_DAYS = 3650
@@ -96,7 +96,7 @@ class _Quality:
         self.lag_histogram = np.zeros(MAX_LAG_DAYS + 1, dtype=np.int64)
         self.rows_in = self.rows_loaded = self.rows_quarantined = 0
 
-    def add(self, result, loaded: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    def add(self, result: ChunkResult, loaded: pd.DataFrame) -> None:
         self.rows_in += result.rows_in
         self.rows_loaded += result.loaded.num_rows
         self.rows_quarantined += len(result.quarantined)
@@ -150,7 +150,7 @@ def ingest_file(
     home: Path,
     received_on: date | None = None,
     buckets: int = 64,
-    chunk_rows: int = 500_000,
+    chunk_rows: int = 200_000,
 ) -> BatchSummary:
     """Validate one file and commit it as a batch; return what happened to its rows."""
     source = get_source(source_name)
@@ -228,7 +228,7 @@ def ingest_files(
     home: Path,
     received_on: date | None = None,
     buckets: int = 64,
-    chunk_rows: int = 500_000,
+    chunk_rows: int = 200_000,
 ) -> IngestReport:
     """Ingest several files of one source, each as its own batch (files of a folder, sorted)."""
     files: list[Path] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,89 +100,121 @@ def detect_encoding(path: Path) -> str:
     raise RejectedFile(f"{path.name}: wrong encoding; it is neither UTF-8 nor GB18030/GBK")
 
 
-def _csv_header(path: Path, encoding: str) -> list[str]:
+def _csv_header(path: Path, encoding: str) -> tuple[list[str], int]:
+    """Return the header's fields and its length in bytes (where the data rows begin)."""
     import csv
 
-    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
-        first = next(csv.reader(handle), None)
-    if not first:
+    with path.open("rb") as handle:
+        raw = handle.readline()
+    text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    first = next(csv.reader([text]), None)
+    if not first or not any(field.strip() for field in first):
         raise RejectedFile(f"{path.name}: file is empty (no header row)")
-    return first
+    return first, len(raw)
 
 
-def _numbered(chunk_len: int, next_row: int, bad_rows: set[int]) -> tuple[np.ndarray, int]:
-    """Give the valid rows of a parsed block their data-row numbers, skipping malformed ones."""
-    ahead = [r for r in bad_rows if r >= next_row]
-    candidates = np.arange(next_row, next_row + chunk_len + len(ahead), dtype=np.int64)
-    if ahead:
-        candidates = candidates[~np.isin(candidates, ahead)]
-    numbers = candidates[:chunk_len]
-    return numbers, int(numbers[-1]) + 1 if chunk_len else next_row
+def _line_blocks(path: Path, offset: int, block_bytes: int) -> Iterator[bytes]:
+    """Yield the file from ``offset`` in blocks that end at a line break (the last may not).
+
+    Splitting on the newline byte is safe in UTF-8 and GB18030: neither uses 0x0A inside a
+    multi-byte character. A quoted field spanning lines is split too, and so quarantined as
+    malformed rather than silently joined.
+    """
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        carry = b""
+        while block := handle.read(block_bytes):
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                carry = block
+                continue
+            carry = block[cut:]
+            yield block[:cut]
+        if carry:
+            yield carry
 
 
 def iter_csv(
     path: Path, source: Source, chunk_bytes: int = 64 << 20
 ) -> tuple[FileLayout, Iterator[RawChunk]]:
-    """Open a CSV and return its layout and a stream of chunks (bounded memory)."""
+    """Open a CSV and return its layout and a stream of chunks (memory bounded by one block).
+
+    The file is cut into line-aligned blocks and each is parsed on its own (multithreaded), so
+    memory does not grow with the file and every line keeps its data-row number.
+    """
     import pyarrow.csv as pacsv
 
     encoding = detect_encoding(path)
-    headers = _csv_header(path, encoding)
+    headers, header_bytes = _csv_header(path, encoding)
     layout = map_header(source, headers)
     layout.encoding = encoding
     if len(set(headers)) != len(headers):
         raise RejectedFile(f"{path.name}: the header repeats a column name")
+    names = [f"c{i}" for i in range(len(headers))]
+    positions = {h: i for i, h in enumerate(headers)}
 
-    malformed: list[tuple[int, str, str]] = []
+    def read(block: bytes, use_threads: bool) -> tuple[pa.Table, list[pacsv.InvalidRow]]:
+        invalid: list[pacsv.InvalidRow] = []
 
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        # Lines are 1-based with the header as line 1; data rows are numbered without it.
-        text = row.text or ""
-        why = (
-            "empty row"
-            if not text.strip()
-            else f"expected {row.expected_columns} fields, found {row.actual_columns}"
-        )
-        malformed.append((int(row.number) - 1, text, why))
-        return "skip"
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            invalid.append(row)
+            return "skip"
 
-    def chunks() -> Iterator[RawChunk]:
-        reader = pacsv.open_csv(
-            path,
+        table = pacsv.read_csv(
+            pa.py_buffer(block),
             read_options=pacsv.ReadOptions(
-                encoding=encoding,
-                block_size=chunk_bytes,
-                use_threads=False,
-                column_names=[f"c{i}" for i in range(len(headers))],
-                skip_rows=1,
+                encoding=encoding, column_names=names, block_size=16 << 20, use_threads=use_threads
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(headers))},
+                column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
-        next_row = 1
-        positions = {h: i for i, h in enumerate(headers)}
-        bad_rows: set[int] = set()  # cumulative: the parser may run a block ahead of us
-        try:
-            for batch in reader:
-                bad_rows.update(m[0] for m in malformed)
-                numbers, next_row = _numbered(batch.num_rows, next_row, bad_rows)
-                columns = {
-                    canonical: batch.column(positions[header]) for header, canonical in layout.mapping.items()
-                }
-                yield RawChunk(columns, numbers, malformed.copy())
-                malformed.clear()
-        except pa.ArrowInvalid as exc:
-            raise RejectedFile(f"{path.name}: cannot be parsed as CSV: {exc}") from exc
-        if malformed:
-            yield RawChunk(
-                {c: pa.array([], pa.string()) for c in layout.mapping.values()},
-                np.empty(0, np.int64),
-                malformed.copy(),
+        return table, invalid
+
+    def parse(block: bytes, first_row: int) -> RawChunk:
+        table, invalid = read(block, use_threads=True)
+        if invalid:  # rare: parse the block again on one thread, which numbers the bad lines
+            table, invalid = read(block, use_threads=False)
+        malformed = [
+            (
+                first_row + int(row.number) - 1,
+                row.text or "",
+                "empty row"
+                if not (row.text or "").strip()
+                else f"expected {row.expected_columns} fields, found {row.actual_columns}",
             )
+            for row in invalid
+        ]
+        lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        numbers = np.arange(first_row, first_row + lines, dtype=np.int64)
+        if malformed:
+            numbers = numbers[~np.isin(numbers, [m[0] for m in malformed])]
+        if len(numbers) != table.num_rows:
+            raise RejectedFile(
+                f"{path.name}: rows {first_row}-{first_row + lines - 1} could not be split into lines "
+                f"({table.num_rows} parsed from {lines} lines); check for quoted line breaks"
+            )
+        columns = {
+            canonical: table.column(positions[header]).combine_chunks()
+            for header, canonical in layout.mapping.items()
+        }
+        return RawChunk(columns, numbers, malformed)
+
+    def chunks() -> Iterator[RawChunk]:
+        first_row = 1
+        for block in _line_blocks(path, header_bytes, chunk_bytes):
+            try:
+                chunk = parse(block, first_row)
+            except pa.ArrowInvalid as exc:
+                raise RejectedFile(
+                    f"{path.name}: cannot be parsed as CSV near row {first_row}: {exc}"
+                ) from exc
+            first_row += len(chunk) + len(chunk.malformed)
+            yield chunk
 
     return layout, chunks()
 
@@ -252,7 +284,13 @@ def iter_excel(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout,
     return layout, chunks()
 
 
-def _excel_chunk(rows, layout, positions, first_row, cell_text) -> RawChunk:  # type: ignore[no-untyped-def]
+def _excel_chunk(
+    rows: Sequence[Sequence[object]],
+    layout: FileLayout,
+    positions: dict[str, int],
+    first_row: int,
+    cell_text: Callable[[object], str],
+) -> RawChunk:
     columns = {
         canonical: pa.array(
             [cell_text(r[positions[h]]) if positions[h] < len(r) else "" for r in rows],

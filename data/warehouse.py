@@ -63,9 +63,16 @@ def bucket_count(home: Path, default: int | None = None) -> int:
     return default
 
 
-def bucket_of(credit_codes: pd.Series | np.ndarray | pa.Array, buckets: int) -> np.ndarray:
+def bucket_of(credit_codes: pd.Series | np.ndarray | pa.Array | pa.ChunkedArray, buckets: int) -> np.ndarray:
     """Return each code's bucket: CRC-32 of the code modulo the bucket count (stable forever)."""
-    encoded = pc.dictionary_encode(pa.array(credit_codes, pa.string()))
+    codes = (
+        credit_codes
+        if isinstance(credit_codes, pa.ChunkedArray | pa.Array)
+        else pa.array(credit_codes, pa.string())
+    )
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    encoded = pc.dictionary_encode(codes)
     per_code = np.fromiter(
         (zlib.crc32(c.encode()) % buckets for c in encoded.dictionary.to_pylist()),
         np.int32,
@@ -130,9 +137,19 @@ def read_source(
     return pa.concat_tables(tables).to_pandas()
 
 
-def read_partition(bucket: int, home: Path) -> dict[str, pd.DataFrame]:
-    """Return all loaded records of every source for the enterprises of one bucket."""
-    return {name: read_source(name, home, buckets=[bucket]) for name in SOURCES}
+def read_partition(buckets: int | Iterable[int], home: Path) -> dict[str, pd.DataFrame]:
+    """Return all loaded records of every source for the enterprises of one or more buckets."""
+    wanted = [buckets] if isinstance(buckets, int) else list(buckets)
+    return {name: read_source(name, home, buckets=wanted) for name in SOURCES}
+
+
+def registry_rows(home: Path) -> int:
+    """Return how many registry records are loaded (from Parquet metadata; an enterprise count proxy)."""
+    return sum(
+        pq.ParquetFile(path).metadata.num_rows
+        for batch in committed_batches("registry", home)
+        for path in batch.glob("bucket=*.parquet")
+    )
 
 
 def read_quarantine(source: str, home: Path) -> pd.DataFrame:

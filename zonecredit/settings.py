@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     warehouse_buckets: int = Field(
         default=64, ge=1, le=4096, description="Enterprise partitions of the warehouse."
     )
-    ingest_chunk_rows: int = Field(default=500_000, ge=1_000)
+    ingest_chunk_rows: int = Field(default=200_000, ge=1_000)
     secret_key: str = PLACEHOLDER_SECRET
 
     @model_validator(mode="after")

@@ -1,0 +1,57 @@
+"""The CLI: thin wrappers that print tables, JSON with --json, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zonecredit.cli import app
+from zonecredit.settings import Settings
+
+CORPUS = Path(__file__).parents[1] / "data" / "corpus"
+runner = CliRunner()
+
+
+def test_ingest_prints_json_and_quality_reports_the_batch(home: Path) -> None:
+    result = runner.invoke(app, ["data", "ingest", "tax", str(CORPUS / "tax_negative_amounts.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["rows_in"], payload["rows_loaded"], payload["rows_quarantined"]) == (4, 1, 3)
+    assert payload["batches"][0]["reasons"] == {"negative_value": 3}
+
+    quality = json.loads(runner.invoke(app, ["data", "quality", "--json"]).stdout)
+    assert quality[0]["source"] == "tax" and quality[0]["load_rate"] == 0.25
+    assert quality[0]["timeliness_median_days"] == 15
+
+    table = runner.invoke(app, ["data", "quarantine", "tax"])
+    assert "vat_sales: -1000 is negative" in table.stdout
+
+
+def test_rejected_file_exits_non_zero_with_the_reason(home: Path) -> None:
+    result = runner.invoke(app, ["data", "ingest", "tax", str(CORPUS / "tax_missing_column.csv")])
+    assert result.exit_code == 1
+    assert "rejected: tax: missing required column(s) vat_payable (增值税应纳税额" in result.output
+
+
+def test_unknown_source_is_a_clear_error(home: Path) -> None:
+    result = runner.invoke(app, ["data", "ingest", "wages", str(CORPUS / "tax_utf8_ok.csv")])
+    assert result.exit_code == 2
+    assert "unknown source 'wages'" in result.output
+
+
+def test_sources_lists_every_contract_with_aliases() -> None:
+    payload = json.loads(runner.invoke(app, ["data", "sources", "--json"]).stdout)
+    assert len(payload) == 8
+    aliases = {a for c in payload["tax"]["columns"] for a in c["aliases"]}
+    assert {"统一社会信用代码", "所属期", "增值税应纳税额"} <= aliases
+
+
+def test_placeholder_secret_is_refused_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZONECREDIT_ENVIRONMENT", "production")
+    with pytest.raises(ValueError, match="ZONECREDIT_SECRET_KEY"):
+        Settings()
+    monkeypatch.setenv("ZONECREDIT_SECRET_KEY", "a-real-secret")
+    assert Settings().environment == "production"
