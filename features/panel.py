@@ -1,0 +1,113 @@
+"""Training panels: features and labels over many monthly as-of dates, split out of time.
+
+Each row is (enterprise, as-of): features from records known on as-of, the label from records
+after it. The split keeps a gap of at least one label window between train, validation and test,
+so no training label looks into the months the later sets are judged on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+
+import pandas as pd
+
+from features.compute import compute_features, inputs_reported_through
+from features.engines import WarehousePartitions
+from features.labels import compute_labels, get_label, label_window
+from features.pointintime import as_timestamp
+from features.registry import FEATURE_SET_VERSION
+
+
+class LeakageError(AssertionError):
+    """A panel row whose feature inputs reach into its own label window."""
+
+
+def _panel_rows(
+    records: Mapping[str, pd.DataFrame],
+    as_of: pd.Timestamp,
+    label: str,
+    corrections: pd.DataFrame | None,
+) -> pd.DataFrame:
+    window_start, _ = label_window(as_of, label)
+    newest_input = inputs_reported_through(records, as_of, corrections)
+    if not (newest_input is None or newest_input <= as_of < window_start):
+        raise LeakageError(
+            f"as of {as_of:%Y-%m-%d}: features read a record reported {newest_input:%Y-%m-%d}, "
+            f"label window starts {window_start:%Y-%m-%d}"
+        )
+    features = compute_features(records, as_of, corrections)
+    labels = compute_labels(records, as_of, label, corrections)
+    return features.merge(labels, on="credit_code", how="inner", validate="one_to_one")
+
+
+def build_panel(
+    partition_or_home: Mapping[str, pd.DataFrame] | Path,
+    as_of_dates: Iterable[date],
+    label: str = "credit",
+    corrections: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return the (enterprise × as-of) panel of features and one label, ordered by as-of and code.
+
+    Give the records of one partition, or a data directory to walk its warehouse partition by
+    partition (corrections then come from the operational store, all of them: labels need the
+    latest knowledge, features filter them to each as-of date).
+    """
+    definition = get_label(label)
+    dates = sorted({as_timestamp(d) for d in as_of_dates})
+    if isinstance(partition_or_home, Path):
+        from data.corrections import read_corrections
+        from zonecredit.settings import get_settings
+
+        if corrections is None:
+            corrections = read_corrections(None, get_settings().resolved_database_url)
+        source = WarehousePartitions(partition_or_home)
+        partitions: Iterable[Mapping[str, pd.DataFrame]] = (source(k) for k in source.partition_keys())
+    else:
+        partitions = [partition_or_home]
+    rows = [_panel_rows(records, as_of, label, corrections) for records in partitions for as_of in dates]
+    panel = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(panel):
+        panel = panel.sort_values(["as_of", "credit_code"], kind="stable").reset_index(drop=True)
+    panel.attrs.update(
+        label=definition.name,
+        label_column=definition.column,
+        label_window_months=definition.window_months,
+        feature_set_version=FEATURE_SET_VERSION,
+    )
+    return panel
+
+
+def split_out_of_time(
+    panel: pd.DataFrame,
+    valid_months: int = 3,
+    test_months: int = 3,
+    gap_months: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (train, valid, test): the latest as-of dates test, earlier ones valid, then train.
+
+    Between the sets lies a gap of ``gap_months`` (default and minimum: the label window), so the
+    label window of every earlier row ends before the first as-of of the next set.
+    """
+    window = int(panel.attrs.get("label_window_months", 12))
+    gap = window if gap_months is None else gap_months
+    if gap < window:
+        raise ValueError(f"gap of {gap} months is shorter than the {window}-month label window")
+    dates = sorted(panel["as_of"].unique())
+    test_dates = dates[-test_months:]
+    valid_dates = [d for d in dates if d <= test_dates[0] - pd.DateOffset(months=gap)][-valid_months:]
+    train_dates = [d for d in dates if d <= valid_dates[0] - pd.DateOffset(months=gap)] if valid_dates else []
+    if not (train_dates and valid_dates and len(test_dates) == test_months):
+        raise ValueError(
+            f"{len(dates)} as-of dates from {dates[0]:%Y-%m} to {dates[-1]:%Y-%m} are too few for "
+            f"{valid_months} validation and {test_months} test months with {gap}-month gaps; "
+            "add earlier as-of dates or shorten the validation or test periods"
+        )
+    parts = tuple(panel[panel["as_of"].isin(d)] for d in (train_dates, valid_dates, test_dates))
+    for earlier, later in pairwise(parts):
+        assert earlier["as_of"].max() + pd.DateOffset(months=window) <= later["as_of"].min()
+    for part in parts:
+        part.attrs.update(panel.attrs)
+    return parts  # type: ignore[return-value]
