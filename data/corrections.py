@@ -55,10 +55,17 @@ _POSTGRES_GUARD = [
 ]
 
 
+def append_only_ddl(dialect: str) -> list[str]:
+    """Return the statements that make the corrections table refuse UPDATE and DELETE.
+
+    Schema migrations run them after creating the table; ``create_all`` runs them by itself.
+    """
+    return list(_POSTGRES_GUARD if dialect == "postgresql" else _SQLITE_GUARDS)
+
+
 @event.listens_for(corrections, "after_create")
 def _append_only(target: sa.Table, connection: sa.Connection, **_: object) -> None:
-    guards = _POSTGRES_GUARD if connection.dialect.name == "postgresql" else _SQLITE_GUARDS
-    for statement in guards:
+    for statement in append_only_ddl(connection.dialect.name):
         connection.exec_driver_sql(statement)
 
 
