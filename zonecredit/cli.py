@@ -25,6 +25,10 @@ data_app = typer.Typer(
     help="Raw sources: contracts, synthetic world, ingestion, data quality.", no_args_is_help=True
 )
 app.add_typer(data_app, name="data")
+features_app = typer.Typer(
+    help="Point-in-time features: build a feature table, describe the registry.", no_args_is_help=True
+)
+app.add_typer(features_app, name="features")
 
 console = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
@@ -243,6 +247,68 @@ def data_quarantine(
             f"{source}: {len(frame):,} quarantined rows (showing {min(limit, len(frame))})",
             ["file", "row", "reason"],
             [[r.file, r.row_number, r.reason] for r in frame.head(limit).itertuples()],
+        )
+    )
+
+
+@features_app.command("build")
+def features_build(
+    as_of: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Features as known on this date.")],
+    engine: Annotated[
+        str, typer.Option(help="inprocess, chunked (larger than memory) or dask.")
+    ] = "inprocess",
+    as_json: JsonOption = False,
+) -> None:
+    """Compute every enterprise's features as of a date and write them to the warehouse."""
+    from features.engines import ENGINES, build_features
+
+    if engine not in ENGINES:
+        _fail(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    with console.status(f"building features as of {as_of:%Y-%m-%d} ({engine})…", spinner="dots"):
+        path = build_features(as_of.date(), get_settings().home, engine)
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    summary = {"path": str(path), "enterprises": meta.num_rows, "columns": meta.num_columns}
+    if as_json:
+        _print_json(summary)
+    else:
+        console.print(f"{meta.num_rows:,} enterprises × {meta.num_columns} columns → {path}")
+
+
+@features_app.command("describe")
+def features_describe(
+    feature_set: Annotated[
+        str | None, typer.Option(help="credit, repair or activity (default: all).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the feature registry: meaning in Chinese and English, source, window, risk direction."""
+    from features.registry import FEATURE_SETS, describe_features
+
+    if feature_set is not None and feature_set not in FEATURE_SETS:
+        _fail(f"unknown feature set {feature_set!r}; choose one of {', '.join(FEATURE_SETS)}")
+    frame = describe_features(feature_set)
+    if as_json:
+        _print_json(
+            {"feature_set_version": frame.attrs["feature_set_version"], "features": frame.to_dict("records")}
+        )
+        return
+    console.print(
+        _table(
+            f"{len(frame)} features — feature-set version {frame.attrs['feature_set_version']}",
+            ["name", "source", "window", "direction", "actionable", "description"],
+            [
+                [
+                    r.name,
+                    r.source,
+                    r.window_months or "",
+                    r.direction,
+                    "yes" if r.actionable else "",
+                    f"{r.description_zh} / {r.description_en}",
+                ]
+                for r in frame.itertuples()
+            ],
         )
     )
 

@@ -55,3 +55,26 @@ def test_placeholder_secret_is_refused_outside_development(monkeypatch: pytest.M
         Settings()
     monkeypatch.setenv("ZONECREDIT_SECRET_KEY", "a-real-secret")
     assert Settings().environment == "production"
+
+
+def test_features_describe_lists_the_registry_as_valid_json() -> None:
+    payload = json.loads(runner.invoke(app, ["features", "describe", "--json"]).stdout)
+    assert len(payload["features"]) >= 120
+    by_name = {f["name"]: f for f in payload["features"]}
+    assert by_name["reg_zone"]["window_months"] is None
+    assert {f["direction"] for f in payload["features"]} == {"increases_risk", "decreases_risk", "none"}
+
+
+def test_features_build_writes_the_table_for_the_warehouse(home: Path) -> None:
+    runner.invoke(app, ["data", "ingest", "registry", str(CORPUS / "registry_mixed.csv")])
+    runner.invoke(app, ["data", "ingest", "tax", str(CORPUS / "tax_utf8_ok.csv")])
+    result = runner.invoke(app, ["features", "build", "--as-of", "2025-06-30", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["enterprises"] == 2 and payload["columns"] >= 120
+    assert Path(payload["path"]).exists()
+
+
+def test_unknown_feature_engine_is_a_clear_error(home: Path) -> None:
+    result = runner.invoke(app, ["features", "build", "--as-of", "2025-06-30", "--engine", "spark"])
+    assert result.exit_code == 2 and "unknown engine 'spark'" in result.output
