@@ -290,9 +290,8 @@ def features_describe(
         _fail(f"unknown feature set {feature_set!r}; choose one of {', '.join(FEATURE_SETS)}")
     frame = describe_features(feature_set)
     if as_json:
-        _print_json(
-            {"feature_set_version": frame.attrs["feature_set_version"], "features": frame.to_dict("records")}
-        )
+        rows = json.loads(frame.to_json(orient="records", force_ascii=False))  # NaN → null
+        _print_json({"feature_set_version": frame.attrs["feature_set_version"], "features": rows})
         return
     console.print(
         _table(
