@@ -211,4 +211,9 @@ def build_features(as_of: date, home: Path | None = None, engine: str = "inproce
     folder = feature_path(home, as_of)
     if engine == "chunked":
         return write_features(iter_chunks(partitions, as_of, corrections), folder)
+    if engine == "dask" and settings.dask_scheduler:
+        from distributed import Client
+
+        with Client(settings.dask_scheduler) as client:
+            return write_features([run_features(partitions, as_of, corrections, engine, client)], folder)
     return write_features([run_features(partitions, as_of, corrections, engine)], folder)

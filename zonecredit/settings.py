@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         default=64, ge=1, le=4096, description="Enterprise partitions of the warehouse."
     )
     ingest_chunk_rows: int = Field(default=200_000, ge=1_000)
+    dask_scheduler: str | None = Field(
+        default=None, description="Address of a Dask scheduler (tcp://host:8786); a local cluster if unset."
+    )
     secret_key: str = PLACEHOLDER_SECRET
 
     @model_validator(mode="after")
