@@ -301,6 +301,17 @@ def _excel_chunk(
     return RawChunk(columns, np.arange(first_row, first_row + len(rows)))
 
 
+def prefetch(chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
+    """Yield ``chunks`` while a background thread already reads the next one (at most one ahead)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as pool:
+        upcoming = pool.submit(next, chunks, None)
+        while (chunk := upcoming.result()) is not None:
+            upcoming = pool.submit(next, chunks, None)
+            yield chunk
+
+
 def open_raw(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
     """Open any supported file by its extension and return its layout and chunk stream."""
     suffix = path.suffix.lower()
