@@ -104,6 +104,7 @@ def inject(
         values = columns[column]
         mask = np.zeros(n, bool)
         mask[rows] = True
+        new: list[object]
         if r == "bad_credit_code":
             new = [bad_code(c, rng) for c in values.take(pa.array(rows)).to_pylist()]
         elif r == "invalid_date":
@@ -115,7 +116,6 @@ def inject(
         else:  # negative_value
             old = values.take(pa.array(rows)).to_pylist()
             new = [-abs(_number(v)) if v is not None and _number(v) != 0 else -12.5 for v in old]
-            new = [str(v) if text else v for v in new]
         if text:
             new = [str(v) for v in new]
         columns[column] = pc.replace_with_mask(values, pa.array(mask), pa.array(new, values.type))
@@ -134,5 +134,5 @@ def inject(
     return out.take(pa.array(order)), faults
 
 
-def _number(value: object) -> float:
+def _number(value: str | float) -> float:
     return float(value)  # decimals and text numbers from the CSV formatting both convert

@@ -92,16 +92,16 @@ def tax(series: MonthlySeries, missing_rate: float, late_rate: float) -> pa.Tabl
     quarter = np.zeros((n, w))
     cum = np.concatenate([np.zeros((n, 1)), np.cumsum(series.revenue * series.margin, axis=1)], axis=1)
     due_month = np.isin(series.cal_month, [1, 4, 7, 10])
-    for t in np.flatnonzero(due_month):
-        quarter[:, t] = cum[:, t] - cum[:, max(t - 3, 0)]
+    for month in np.flatnonzero(due_month).tolist():
+        quarter[:, month] = cum[:, month] - cum[:, max(month - 3, 0)]
     small = (world.annual_revenue < 3e6)[:, None]
     cit = np.maximum(quarter, 0) * np.where(small, 0.05, 0.25) * (world.entity_type == "1")[:, None]
     k = world.arrears_tax[:, series.cols]
     balance = np.zeros((n, w))
     running = np.zeros(n)
-    for t in range(w):
-        running = np.where(k[:, t] > 0, running + payable[:, t], 0.0)
-        balance[:, t] = running
+    for month in range(w):
+        running = np.where(k[:, month] > 0, running + payable[:, month], 0.0)
+        balance[:, month] = running
     days = np.where(k > 0, 30 * k - 15 + rng.integers(0, 10, (n, w)), 0)
     late = world.late_filing[:, series.cols]
     mask = series.registered & ~series.nonfiler & (rng.random((n, w)) >= missing_rate)
@@ -181,9 +181,9 @@ def utility(series: MonthlySeries, missing_rate: float, late_rate: float) -> pa.
     paid = np.where(k > 0, billed * rng.uniform(0, 0.3, (n, w)), billed)
     balance = np.zeros((n, w))
     running = np.zeros(n)
-    for t in range(w):
-        running = np.where(k[:, t] > 0, running + billed[:, t] - paid[:, t], 0.0)
-        balance[:, t] = running
+    for month in range(w):
+        running = np.where(k[:, month] > 0, running + billed[:, month] - paid[:, month], 0.0)
+        balance[:, month] = running
     mask = series.registered & (rng.random((n, w)) >= missing_rate)
     i, t = series.rows(mask)
     end = world.grid.start_day[series.cols + 1] - 1
@@ -224,7 +224,9 @@ def statistics(series: MonthlySeries, late_rate: float) -> pa.Table:
     insured = (world.headcount * world.coverage)[:, None] * np.exp(
         0.15 * (series.h - world.mean_health[:, None])
     )
-    rows = {k: [] for k in ("i", "q", "revenue", "margin", "employees", "months")}
+    rows: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("i", "q", "revenue", "margin", "employees", "months")
+    }
     quarter_starts = np.flatnonzero(np.isin(series.cal_month, [1, 4, 7, 10]))
     quarter_starts = quarter_starts[quarter_starts + 3 <= w]
     for q0 in quarter_starts:
@@ -296,8 +298,8 @@ def ip(series: MonthlySeries) -> pa.Table:
         0.0004 * np.exp(-world.integrity)[:, None] * (stock > 0) * series.registered
     )
     parts = []
-    for code, kind in enumerate(IP_KINDS):
-        c = counts[kind] * series.registered
+    for code, kind_name in enumerate(IP_KINDS):
+        c = counts[kind_name] * series.registered
         t, i = np.nonzero(c.T)
         reps = c[i, t]
         parts.append((np.repeat(i, reps), np.repeat(t, reps), np.full(reps.sum(), code)))

@@ -153,8 +153,8 @@ def oracle(world: ChunkWorld) -> pa.Table:
         age_ok = asof - world.established_day >= 183
         in_credit = reg & age_ok
         horizon_known = j + 12 < grid.size
-        default = world.default_event[:, j + 1 : j + 13].any(axis=1) if horizon_known else None
-        active = world.operating[:, j + 1 : j + 4].any(axis=1) if j + 3 < grid.size else None
+        default = np.asarray(world.default_event[:, j + 1 : j + 13].any(axis=1)) if horizon_known else None
+        active = np.asarray(world.operating[:, j + 1 : j + 4].any(axis=1)) if j + 3 < grid.size else None
         unrepaired = _realised_unrepaired(world, held, asof12) if horizon_known else None
 
         def col(

@@ -392,6 +392,7 @@ def simulate_chunk(
         ):
             lam = hazard(name, g, h, operating) * (size_factor if kind == P.K_PENALTY else 1.0)
             ents = np.flatnonzero(alive & (rng.random(n) < 1 - np.exp(-lam)))
+            dept: np.ndarray | int
             if kind == P.K_PENALTY:
                 dept = maker.penalty_dept(ents)
             else:
