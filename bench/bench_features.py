@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from bench.common import machine, print_table
 from data.contracts import SOURCES
 from features.compute import MONTHS, compute_features, latest_reported_period
 from features.registry import FEATURE_NAMES
@@ -331,18 +332,12 @@ def _best_of(repeats: int, run: Callable[[], object]) -> tuple[float, object]:
     return best, result
 
 
-def bench(n: int, repeats: int) -> None:
-    started = time.perf_counter()
+def bench(n: int, repeats: int) -> list[object]:
+    """Return one table row: the whole feature set, then the shared aggregates vs DuckDB."""
     records = generate(n)
-    rows = sum(len(f) for f in records.values())
-    print(f"\n{n:,} enterprises, {rows:,} records generated in {time.perf_counter() - started:.1f} s")
     with PeakMemory() as memory:
         seconds, features = _best_of(1, lambda: compute_features(records, AS_OF))
     assert isinstance(features, pd.DataFrame) and len(features) == n
-    print(
-        f"whole feature set ({len(FEATURE_NAMES)} features) for one as-of date: "
-        f"{seconds:.2f} s, peak memory +{memory.megabytes:,.0f} MiB"
-    )
 
     enterprises = pd.Index(np.sort(records["registry"]["credit_code"].to_numpy(str)), dtype="str")
     con = duckdb.connect()
@@ -352,24 +347,42 @@ def bench(n: int, repeats: int) -> None:
     assert isinstance(ours, pd.DataFrame) and isinstance(duck, pd.DataFrame)
     duck = duck.reindex(ours.index)[ours.columns]
     agree = np.allclose(ours.to_numpy(float), duck.to_numpy(float), rtol=1e-9, atol=1e-6, equal_nan=True)
-    months = len(records["tax"])
-    print(
-        f"{len(SHARED)} shared windowed aggregates over {months:,} enterprise-months per source "
-        f"(best of {repeats}):"
-    )
-    print(f"  {'engine':<28}{'seconds':>10}{'ratio':>8}")
-    print(f"  {'DuckDB SQL (reference)':<28}{duck_s:>10.3f}{1.0:>8.2f}")
-    print(f"  {'dense numpy windows':<28}{ours_s:>10.3f}{ours_s / duck_s:>8.2f}")
-    print(f"  results agree: {agree}")
+    return [
+        f"{n:,}",
+        f"{len(records['tax']):,}",
+        len(FEATURE_NAMES),
+        f"{seconds:.2f}",
+        f"+{memory.megabytes:,.0f}",
+        len(SHARED),
+        f"{duck_s:.3f}",
+        f"{ours_s:.3f}",
+        f"{ours_s / duck_s:.2f}×",
+        "yes" if agree else "NO",
+    ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", default="10000,100000", help="comma-separated enterprise counts")
     parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    for n in (int(x) for x in args.enterprises.split(",")):
-        bench(n, args.repeats)
+    args = parser.parse_args(argv)
+    rows = [bench(int(x), args.repeats) for x in args.enterprises.split(",")]
+    return print_table(
+        f"Features for one as-of date, and windowed aggregates against DuckDB SQL — {machine()}",
+        [
+            "enterprises",
+            "tax rows",
+            "features",
+            "whole set s",
+            "peak MiB",
+            "shared aggregates",
+            "DuckDB s",
+            "ours s",
+            "ours / DuckDB",
+            "same results",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":
