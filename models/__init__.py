@@ -1,1 +1,1 @@
-"""models"""
+"""LightGBM boosters and everything after them: calibration, scales, policies, reasons, packaging."""

@@ -1,0 +1,85 @@
+"""Score scale, master scale, supervision classes with overrides, warning levels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.scale import (
+    GRADE_PD_UPPER,
+    GRADES,
+    ScoreScale,
+    grade_index,
+    grades,
+    supervision_classes,
+    warning_levels,
+)
+
+
+def test_600_points_at_odds_50_to_1():
+    assert ScoreScale().points(np.array([1 / 51]))[0] == 600
+
+
+def test_40_points_double_the_odds():
+    odds = np.array([50.0, 100.0, 200.0, 25.0])
+    points = ScoreScale().points(1 / (1 + odds))
+    assert points.tolist() == [600, 640, 680, 560]
+
+
+def test_scores_are_clipped_to_300_900():
+    points = ScoreScale().points(np.array([1e-9, 0.5, 0.999999]))
+    assert points[0] == 900 and points[2] == 300
+    assert 300 < points[1] < 900
+
+
+def test_score_never_rises_with_pd():
+    assert np.all(np.diff(ScoreScale().points(np.linspace(0.0001, 0.9999, 1000))) <= 0)
+
+
+def test_grade_bands_cover_the_nine_grades_in_order():
+    just_below = np.array([u * 0.999 for u in GRADE_PD_UPPER] + [0.9])
+    assert grades(just_below).tolist() == list(GRADES)
+    assert grades(np.array(GRADE_PD_UPPER)).tolist() == list(GRADES[:-1])  # upper bound inclusive
+    assert grade_index(np.array([0.0]))[0] == 0
+
+
+def _policy(**flags: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(flags)
+
+
+def test_model_classes_follow_grades():
+    klass, zh, en = supervision_classes(np.arange(9), _policy())
+    assert klass.tolist() == ["A", "A", "A", "B", "B", "C", "C", "D", "D"]
+    assert set(zh) == {""} and set(en) == {""}
+
+
+@pytest.mark.parametrize("column", ["ce_active_serious_dishonesty", "ce_active_judgment_defaulter"])
+def test_serious_records_force_class_d(column):
+    klass, zh, en = supervision_classes(np.array([0, 4, 8]), _policy(**{column: [1.0, 1.0, 1.0]}))
+    assert klass.tolist() == ["D", "D", "D"]
+    assert all("D" in reason for reason in en) and all(zh)
+
+
+@pytest.mark.parametrize("column", ["ce_active_abnormal_operation", "tg_last_is_d"])
+def test_abnormal_operation_or_tax_grade_d_caps_at_c(column):
+    klass, _, en = supervision_classes(np.array([0, 3, 5, 8]), _policy(**{column: [1.0, 1.0, 1.0, 1.0]}))
+    assert klass.tolist() == ["C", "C", "C", "D"]  # a model D stays D
+    assert all("at best C" in reason for reason in en)
+
+
+def test_several_overrides_are_all_reported():
+    policy = _policy(ce_active_serious_dishonesty=[1.0], tg_last_is_d=[1.0])
+    klass, zh, en = supervision_classes(np.array([0]), policy)
+    assert klass[0] == "D"
+    assert en[0].count(";") == 1 and zh[0].count("；") == 1
+
+
+def test_missing_policy_flags_do_not_override():
+    klass, _, _ = supervision_classes(np.array([0]), _policy(tg_last_is_d=[np.nan]))
+    assert klass[0] == "A"
+
+
+def test_warning_levels():
+    levels = warning_levels(np.array([0.1, 0.5, 0.7, 0.9]), amber=0.5, red=0.8)
+    assert levels.tolist() == ["none", "amber", "amber", "red"]
+    with pytest.raises(ValueError, match="must not exceed"):
+        warning_levels(np.array([0.1]), amber=0.9, red=0.5)
