@@ -1,1 +1,1 @@
-"""training"""
+"""Training: panels, Optuna tuning, MLflow tracking and registry, baselines, champion gate."""

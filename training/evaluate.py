@@ -1,0 +1,76 @@
+"""``zonecredit evaluate``: runs and baselines side by side on their out-of-time tests."""
+
+from __future__ import annotations
+
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+
+from models.scoring import CHAMPION, KINDS, registered_name
+
+COLUMNS = [
+    "kind",
+    "run_name",
+    "role",
+    "status",
+    "registered_version",
+    "champion",
+    "test_auc",
+    "test_ks",
+    "test_gini",
+    "test_brier",
+    "test_ece",
+    "psi_train_test",
+    "start_time",
+    "run_id",
+]
+
+
+def evaluate(tracking_uri: str | None = None, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
+    """Return one row per run (models and baselines) of each kind's experiment, newest first."""
+    from zonecredit.settings import get_settings
+
+    mlflow.set_tracking_uri(tracking_uri or get_settings().resolved_mlflow_tracking_uri)
+    client = MlflowClient()
+    frames = []
+    for kind in kinds:
+        experiment = client.get_experiment_by_name(registered_name(kind))
+        if experiment is None:
+            continue
+        runs = mlflow.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"])
+        if runs.empty:
+            continue
+        champion = _champion_version(client, registered_name(kind))
+        frame = pd.DataFrame(
+            {
+                "kind": kind,
+                "run_name": runs.get("tags.mlflow.runName"),
+                "role": _role(runs),
+                "status": runs["status"],
+                "registered_version": runs.get("tags.registered_version"),
+                "start_time": runs["start_time"],
+                "run_id": runs["run_id"],
+            }
+        )
+        frame["champion"] = frame["registered_version"] == champion
+        for metric in ("test_auc", "test_ks", "test_gini", "test_brier", "test_ece", "psi_train_test"):
+            frame[metric] = runs.get(f"metrics.{metric}")
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def _role(runs: pd.DataFrame) -> pd.Series:
+    """Baselines by name (``scorecard``, ``oracle``), models as ``model``."""
+    role = runs["tags.role"] if "tags.role" in runs else pd.Series(None, index=runs.index)
+    return runs["tags.baseline"].fillna(role) if "tags.baseline" in runs else role
+
+
+def _champion_version(client: MlflowClient, name: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:
+        return None

@@ -1,0 +1,153 @@
+"""Fit one booster and wrap it into a ``ScoringModel``: no tracking here, so tests call it directly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from features.labels import get_label
+from models.calibration import Calibrator, Method
+from models.improvements import improvement_targets
+from models.preprocess import FeatureSpec
+from models.reasons import ReasonWording
+from models.scoring import OUTCOME_SENSE, Kind, ScoringModel
+
+MAX_ROUNDS = 400
+EARLY_STOPPING_ROUNDS = 30
+# Trees are kept small: native TreeSHAP costs O(trees × leaves × depth²) per row, and reasons
+# for 100,000 enterprises must come back within minutes (bench/bench_models.py).
+BASE_PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "metric": "auc",
+    "verbosity": -1,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 1,  # see ScoringModel.threads
+    "max_depth": 6,
+    "monotone_constraints_method": "basic",
+}
+
+
+def label_column(kind: str) -> str:
+    return get_label(kind).column
+
+
+def outcome(kind: Kind, frame: pd.DataFrame) -> np.ndarray:
+    """Return the modelled outcome: the label for credit and repair, being active for activity."""
+    return frame[label_column(kind)].to_numpy(np.float64)
+
+
+def booster_params(spec: FeatureSpec, kind: Kind, tuned: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Return the full LightGBM parameters: base, tuned, constraints and seed.
+
+    The zone stands in its own interaction group, so its effect is one additive shift of the
+    log-odds and cannot reshape how arrears or sales act; that keeps a zone change to about a
+    notch of the master scale.
+    """
+    zone = [i for i, n in enumerate(spec.features) if n == "reg_zone"]
+    others = [i for i, n in enumerate(spec.features) if n != "reg_zone"]
+    params = {
+        **BASE_PARAMS,
+        **tuned,
+        "seed": seed,
+        "monotone_constraints": spec.monotone_constraints(OUTCOME_SENSE[kind]),
+    }
+    if zone:
+        params["interaction_constraints"] = [zone, others]
+    return params
+
+
+def search_space(trial: Any) -> dict[str, Any]:
+    """Return one Optuna trial's LightGBM parameters."""
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 0.03, 0.2, log=True),
+        "num_leaves": trial.suggest_int("num_leaves", 7, 31),
+        "min_child_samples": trial.suggest_int("min_child_samples", 20, 400, log=True),
+        "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
+        "bagging_fraction": trial.suggest_float("bagging_fraction", 0.6, 1.0),
+        "bagging_freq": 1,
+        "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 10.0, log=True),
+    }
+
+
+def fit_booster(
+    kind: Kind,
+    spec: FeatureSpec,
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    tuned: dict[str, Any],
+    seed: int = 0,
+    callbacks: list[Callable] | None = None,
+) -> lgb.Booster:
+    """Train on ``train`` with early stopping on ``valid``; return the booster at its best round."""
+    params = booster_params(spec, kind, tuned, seed)
+    train_set = lgb.Dataset(
+        spec.matrix(train),
+        outcome(kind, train),
+        feature_name=list(spec.features),
+        categorical_feature=spec.categorical_indices,
+        free_raw_data=False,
+    )
+    valid_set = lgb.Dataset(spec.matrix(valid), outcome(kind, valid), reference=train_set)
+    return lgb.train(
+        params,
+        train_set,
+        num_boost_round=MAX_ROUNDS,
+        valid_sets=[valid_set],
+        valid_names=["valid"],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False), *(callbacks or [])],
+    )
+
+
+def repair_thresholds(
+    outcome_valid: np.ndarray, p_valid: np.ndarray, red_precision: float = 0.8, amber_recall: float = 0.8
+) -> dict[str, float]:
+    """Return warning thresholds chosen on validation.
+
+    ``red``: the lowest threshold whose warned set is at least ``red_precision`` truly unrepaired
+    (the candidates for clearing out must be right); ``amber``: the highest threshold that still
+    catches ``amber_recall`` of the unrepaired.
+    """
+    order = np.argsort(-p_valid, kind="stable")
+    p_sorted, y_sorted = p_valid[order], outcome_valid[order]
+    hits = np.cumsum(y_sorted)
+    precision = hits / np.arange(1, len(y_sorted) + 1)
+    recall = hits / max(hits[-1], 1)
+    ok = np.flatnonzero(precision >= red_precision)
+    red = float(p_sorted[ok[-1]]) if len(ok) else float(p_sorted[0])
+    amber = float(p_sorted[np.flatnonzero(recall >= amber_recall)[0]]) if hits[-1] else red
+    return {"amber": min(amber, red), "red": red}
+
+
+def scoring_model(
+    kind: Kind,
+    spec: FeatureSpec,
+    booster: lgb.Booster,
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    calibration: Method = "platt",
+) -> ScoringModel:
+    """Wrap a booster: calibrate on validation, fit reason wording, thresholds and targets.
+
+    Platt scaling by default: it is linear in log-odds, so the additive zone effect stays one
+    bounded shift; isotonic steps can stretch a small shift across several grades.
+    """
+    train_matrix = spec.matrix(train)
+    raw_valid = np.asarray(booster.predict(spec.matrix(valid), num_threads=1))
+    y_valid = outcome(kind, valid)
+    calibrator = Calibrator.fit(raw_valid, y_valid, calibration)
+    thresholds = repair_thresholds(y_valid, calibrator(raw_valid)) if kind == "repair" else {}
+    targets = improvement_targets(spec.features, train_matrix) if kind == "credit" else {}
+    return ScoringModel(
+        kind=kind,
+        booster=booster,
+        spec=spec,
+        calibrator=calibrator,
+        wording=ReasonWording.fit(spec.features, train_matrix, spec.categorical_indices),
+        thresholds=thresholds,
+        improvement_targets=targets,
+    )
