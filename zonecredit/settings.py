@@ -33,6 +33,24 @@ class Settings(BaseSettings):
         default=None, description="Address of a Dask scheduler (tcp://host:8786); a local cluster if unset."
     )
     secret_key: str = PLACEHOLDER_SECRET
+    max_batch: int = Field(default=10_000, ge=1, description="Credit codes or feature rows per scoring call.")
+    max_body_bytes: int = Field(
+        default=32 * 2**20, ge=1024, description="Largest request body the API reads (bytes)."
+    )
+    reload_interval_seconds: float = Field(
+        default=30.0, gt=0, description="How often the API checks whether a champion alias moved."
+    )
+    key_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a verified API key is trusted before re-reading it."
+    )
+    audit_flush_seconds: float = Field(
+        default=0.5, gt=0, description="Audit entries are written in batches at this interval."
+    )
+    dormancy_threshold: float = Field(
+        default=30.0, ge=0, le=100, description="Activity score below which an active enterprise is dormant."
+    )
+    default_purpose: str = Field(default="supervision", description="Why-code audited when none is given.")
+    access_log: bool = Field(default=True, description="Write one JSON log line per API request.")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -1,0 +1,70 @@
+"""``create_app(settings)``: the scoring service of SPEC §7. Nothing happens at import time.
+
+The lifespan loads the champions, starts the alias watcher and the audit writer, and stops them
+(flushing the audit log) on shutdown. ``app_from_env`` is the factory uvicorn workers call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from serving.audit import AuditWriter
+from serving.champions import ChampionHolder
+from serving.deps import ServiceState
+from serving.errors import install_handlers
+from serving.observability import Metrics, RequestMiddleware, configure_logging
+from serving.routes import api_router, health
+from serving.store import engine_for
+from zonecredit.settings import Settings, get_settings
+
+DESCRIPTION = """Credit scores, explanations, rankings, warnings, zone activity and disputes for the
+enterprises of the development zones. Authenticate with `Authorization: Bearer <key>` (keys come from
+`zonecredit keys create`); say why you read enterprise data with an `X-Purpose` header (audited)."""
+
+
+def create_app(settings: Settings | None = None, watch_champions: bool = True) -> FastAPI:
+    """Return the API for ``settings``; ``watch_champions=False`` loads once and never reloads."""
+    settings = settings or get_settings()
+    configure_logging(access_log=settings.access_log)
+    engine = engine_for(settings.resolved_database_url)
+    metrics = Metrics()
+    state = ServiceState(
+        settings=settings,
+        engine=engine,
+        champions=ChampionHolder(settings.resolved_mlflow_tracking_uri, settings.reload_interval_seconds),
+        audit=AuditWriter(engine, settings.audit_flush_seconds),
+        metrics=metrics,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.champions.refresh()
+        if watch_champions:
+            state.champions.start()
+        state.audit.start()
+        try:
+            yield
+        finally:
+            state.champions.stop()
+            state.audit.stop()
+
+    app = FastAPI(
+        title="zonecredit",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    install_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Build the app from ``ZONECREDIT_*`` variables (``uvicorn --factory serving.app:app_from_env``)."""
+    return create_app(get_settings())

@@ -1,0 +1,90 @@
+"""API errors: every bad request becomes a 4xx with a message a caller can act on, never a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from data.corrections import CorrectionError
+from data.credit_code import CreditCodeError, check_credit_code
+from data.errors import ZonecreditError
+from models.preprocess import FeatureRowsError
+
+log = logging.getLogger("zonecredit.serving")
+
+
+class ApiError(Exception):
+    """A request the API refuses, with its HTTP status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def not_found(credit_code: str) -> ApiError:
+    # The same answer for "no such enterprise" and "not in your zones": never confirm existence.
+    return ApiError(404, f"enterprise {credit_code} not found")
+
+
+def valid_code(credit_code: str, where: str = "credit code") -> str:
+    """Return ``credit_code`` if it passes GB 32100, else raise a 422 naming the faulty position."""
+    try:
+        check_credit_code(credit_code)
+    except CreditCodeError as exc:
+        raise ApiError(422, f"{where}: {exc}") from None
+    return credit_code
+
+
+def _body(status: int, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"detail": message, **extra}, status_code=status)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the exception handlers that map domain errors to precise 4xx answers."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _body(exc.status, exc.message)
+
+    @app.exception_handler(CreditCodeError)
+    async def _credit_code(_: Request, exc: CreditCodeError) -> JSONResponse:
+        return _body(422, str(exc))
+
+    @app.exception_handler(FeatureRowsError)
+    async def _feature_rows(_: Request, exc: FeatureRowsError) -> JSONResponse:
+        return _body(422, str(exc))
+
+    @app.exception_handler(CorrectionError)
+    async def _correction(_: Request, exc: CorrectionError) -> JSONResponse:
+        return _body(422, str(exc))
+
+    @app.exception_handler(ZonecreditError)
+    async def _domain(_: Request, exc: ZonecreditError) -> JSONResponse:
+        return _body(400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        return _body(422, f"{where}: {first['msg']}" if where else str(first["msg"]), errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = _body(exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return _body(500, "internal error; it has been logged")

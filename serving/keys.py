@@ -1,0 +1,133 @@
+"""API keys (SPEC §7): shown once at creation, stored only as a SHA-256 hash, revocable.
+
+A key reads ``zc_<key_id>_<secret>``: the key id is public (it names the key in lists and the audit
+log), the secret is 32 random bytes. Keys are high-entropy random tokens, so one unsalted SHA-256
+is enough to make a stolen table useless; a slow password hash would only slow every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import sqlalchemy as sa
+
+from data.contracts import ZONES
+from data.errors import ZonecreditError
+from serving.store import api_keys, engine_for
+
+Role = Literal["admin", "analyst", "scorer"]
+ROLES: tuple[Role, ...] = ("admin", "analyst", "scorer")
+PREFIX = "zc"
+
+
+class ApiKeyError(ZonecreditError):
+    """A key request that cannot be honoured (unknown role or zone, unknown key)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id and name, its role, and the zones it may see (None = all)."""
+
+    key_id: str
+    name: str
+    role: Role
+    zones: frozenset[str] | None
+
+    def sees_zone(self, zone: str) -> bool:
+        return self.zones is None or zone in self.zones
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A stored key as listed: never its secret or hash."""
+
+    key_id: str
+    name: str
+    role: str
+    zones: tuple[str, ...] | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(database_url: str, role: str, zones: list[str] | None = None, name: str = "") -> str:
+    """Store a new key's hash and return the key itself (the only time it is ever seen).
+
+    ``admin`` keys must name their zones; ``analyst`` and ``scorer`` keys see every zone unless
+    zones are given.
+    """
+    if role not in ROLES:
+        raise ApiKeyError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    zones = sorted(set(zones or []))
+    unknown = [z for z in zones if z not in ZONES]
+    if unknown:
+        raise ApiKeyError(f"unknown zone {', '.join(unknown)}; zones are {', '.join(ZONES)}")
+    if role == "admin" and not zones:
+        raise ApiKeyError("an admin key is scoped to zones: give at least one --zone")
+    key_id = secrets.token_hex(6)
+    key = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+    with engine_for(database_url).begin() as connection:
+        connection.execute(
+            api_keys.insert().values(
+                key_id=key_id,
+                key_hash=hash_key(key),
+                name=name or f"{role}-{key_id}",
+                role=role,
+                zones=",".join(zones) or None,
+                created_at=datetime.now(),
+            )
+        )
+    return key
+
+
+def list_keys(database_url: str) -> list[KeyInfo]:
+    """Return every key, revoked ones included, oldest first."""
+    with engine_for(database_url).connect() as connection:
+        rows = connection.execute(sa.select(api_keys).order_by(api_keys.c.created_at)).mappings().all()
+    return [
+        KeyInfo(
+            r["key_id"],
+            r["name"],
+            r["role"],
+            tuple(r["zones"].split(",")) if r["zones"] else None,
+            r["created_at"],
+            r["revoked_at"],
+        )
+        for r in rows
+    ]
+
+
+def revoke_key(database_url: str, key_id: str) -> None:
+    """Mark a key revoked (kept for the audit trail); raise if there is no such active key."""
+    with engine_for(database_url).begin() as connection:
+        done = connection.execute(
+            api_keys.update()
+            .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now())
+        )
+    if done.rowcount != 1:
+        raise ApiKeyError(f"no active key {key_id!r}; `zonecredit keys list` shows the keys")
+
+
+def verify_key(connection: sa.Connection, key: str) -> Principal | None:
+    """Return the principal of a presented key, or None if it is malformed, unknown or revoked."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX:
+        return None
+    row = (
+        connection.execute(sa.select(api_keys).where(api_keys.c.key_id == parts[1])).mappings().one_or_none()
+    )
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if not hmac.compare_digest(row["key_hash"], hash_key(key)):
+        return None
+    zones = frozenset(row["zones"].split(",")) if row["zones"] else None
+    return Principal(row["key_id"], row["name"], row["role"], zones)

@@ -1,0 +1,202 @@
+"""A scored world for API tests: a small warehouse, three tiny registered champions, a filled store.
+
+Building it costs ~30 s, so it is built once per test session under pytest's base temp folder and
+reused by every module (``served_world``); tests that change state use their own keys and codes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from zonecredit.settings import Settings, get_settings
+
+AS_OF_DATES = (date(2024, 9, 30), date(2024, 10, 31))
+PARAMS = {"learning_rate": 0.1, "num_leaves": 15, "min_child_samples": 40}
+
+
+@dataclass(frozen=True)
+class ServedWorld:
+    """Where the world lives and the settings that reach it."""
+
+    root: Path
+    home: Path
+    tracking_uri: str
+
+    def settings(self, database_url: str | None = None, **overrides: object) -> Settings:
+        return Settings(
+            home=self.home,
+            database_url=database_url or f"sqlite:///{self.root / 'store.db'}",
+            mlflow_tracking_uri=self.tracking_uri,
+            key_cache_seconds=0,
+            **overrides,  # type: ignore[arg-type]
+        )
+
+
+@contextlib.contextmanager
+def settings_env(settings: Settings) -> Iterator[None]:
+    """Make ``get_settings()`` return ``settings`` (library code reads it for defaults)."""
+    names = {
+        "ZONECREDIT_HOME": str(settings.home),
+        "ZONECREDIT_DATABASE_URL": settings.resolved_database_url,
+        "ZONECREDIT_MLFLOW_TRACKING_URI": settings.resolved_mlflow_tracking_uri,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in names.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            yield
+        finally:
+            get_settings.cache_clear()
+    get_settings.cache_clear()
+
+
+def fitted_model(kind: str, seed: int = 0, n: int = 400):  # -> ScoringModel
+    """Return a small model of ``kind`` fitted on a hand-made panel (seconds, not minutes)."""
+    from features.panel import split_out_of_time
+    from models.preprocess import FeatureSpec
+    from tests.worlds import synthetic_panel
+    from training.fit import fit_booster, scoring_model
+
+    train, valid, _ = split_out_of_time(synthetic_panel(kind, n=n, seed=seed))
+    spec = FeatureSpec.from_registry(kind)
+    booster = fit_booster(kind, spec, train, valid, PARAMS, seed=seed)  # type: ignore[arg-type]
+    return scoring_model(kind, spec, booster, train, valid)  # type: ignore[arg-type]
+
+
+def register_champion(tracking_uri: str, model, staging: Path) -> str:
+    """Log ``model`` as a pyfunc, register it and point its ``champion`` alias at it; return the version."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from models.packaged import log_pyfunc
+
+    mlflow.set_tracking_uri(tracking_uri)
+    name = f"zonecredit-{model.kind}"
+    if mlflow.get_experiment_by_name(name) is None:  # artifacts beside the registry, not in ./mlruns
+        mlflow.create_experiment(name, artifact_location=(staging.parent / "artifacts").as_uri())
+    mlflow.set_experiment(name)
+    with mlflow.start_run(run_name=f"{model.kind}-test"):
+        info = log_pyfunc(model, staging)
+        version = str(mlflow.register_model(info.model_uri, model.name).version)
+    MlflowClient(tracking_uri).set_registered_model_alias(model.name, "champion", version)
+    return version
+
+
+def build_served_world(root: Path) -> ServedWorld:
+    """Generate, ingest, register champions, build features and score two months into SQLite."""
+    from features.engines import build_features
+    from serving.batch import score_all
+    from serving.store import upgrade_database
+    from tests.worlds import small_world
+
+    world = small_world(root, enterprises=400, months=36, seed=7)
+    served = ServedWorld(root, world.home, f"sqlite:///{root / 'mlflow.db'}")
+    for kind in ("credit", "repair", "activity"):
+        register_champion(served.tracking_uri, fitted_model(kind), root / f"staging-{kind}")
+    settings = served.settings()
+    upgrade_database(settings.resolved_database_url)
+    with settings_env(settings):
+        for as_of in AS_OF_DATES:
+            build_features(as_of, served.home)
+            score_all(as_of, settings)
+    (root / "READY").write_text("ok")
+    return served
+
+
+def served_world(factory: pytest.TempPathFactory) -> ServedWorld:
+    """Return the session's scored world, building it on first use."""
+    root = factory.getbasetemp() / "served-world"
+    if (root / "READY").exists():
+        return ServedWorld(root, root / "home", f"sqlite:///{root / 'mlflow.db'}")
+    root.mkdir(exist_ok=True)
+    return build_served_world(root)
+
+
+def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> list[str]:
+    """Return scored credit codes (of one zone), for tests to ask about."""
+    import sqlalchemy as sa
+
+    from serving.store import engine_for, latest_scores
+
+    query = sa.select(latest_scores.c.credit_code).order_by(latest_scores.c.credit_code).limit(limit)
+    if zone:
+        query = query.where(latest_scores.c.zone == zone)
+    with engine_for(settings.resolved_database_url).connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
+def frame_of_features(settings: Settings, as_of: date = AS_OF_DATES[-1]) -> pd.DataFrame:
+    """Return the feature table the batch scored."""
+    from features.engines import feature_path
+
+    return pd.read_parquet(feature_path(settings.home, as_of) / "features.parquet")
+
+
+@dataclass(frozen=True)
+class Keys:
+    """One key per role (an admin for teda only, one for hitech only) and their headers."""
+
+    admin_teda: str
+    admin_hitech: str
+    analyst: str
+    scorer: str
+
+    @staticmethod
+    def header(key: str, purpose: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {key}"}
+        if purpose:
+            headers["X-Purpose"] = purpose
+        return headers
+
+
+def make_keys(database_url: str) -> Keys:
+    from serving.keys import create_key
+
+    return Keys(
+        admin_teda=create_key(database_url, "admin", ["teda"], "teda admin"),
+        admin_hitech=create_key(database_url, "admin", ["hitech"], "hitech admin"),
+        analyst=create_key(database_url, "analyst", name="analyst"),
+        scorer=create_key(database_url, "scorer", name="grading service"),
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

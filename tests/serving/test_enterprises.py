@@ -1,0 +1,68 @@
+"""GET /v1/enterprises/{code} and …/explanation: profile, history, masking, audit, explanation."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from serving.store import audit_log, engine_for
+from tests.serving.fixtures import AS_OF_DATES, Keys, some_codes
+
+
+def test_profile_history_records_and_warnings(client, keys: Keys, settings):
+    code = some_codes(settings, "teda", 1)[0]
+    response = client.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.admin_teda))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["profile"]["zone"] == "teda" and body["score"]["credit_code"] == code
+    assert {h["as_of"] for h in body["history"]} == {f"{d:%Y-%m-%d}" for d in AS_OF_DATES}
+    assert all(h["trigger"] == "batch" for h in body["history"])
+    assert isinstance(body["records"], list) and isinstance(body["warnings"], list)
+
+
+def test_legal_representative_masked_except_for_admins(client, keys: Keys, settings):
+    code = some_codes(settings, "teda", 1)[0]
+    admin = client.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.admin_teda)).json()
+    analyst = client.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.analyst)).json()
+    full, masked = admin["profile"]["legal_rep_id"], analyst["profile"]["legal_rep_id"]
+    assert "*" not in full and len(full) == 18
+    assert masked == full[:6] + "*" * 8 + full[-4:]
+    assert full[6:14] not in analyst.__repr__()
+
+
+def test_scorer_cannot_read_profiles_and_admins_only_their_zones(client, keys: Keys, settings):
+    teda = some_codes(settings, "teda", 1)[0]
+    assert client.get(f"/v1/enterprises/{teda}", headers=Keys.header(keys.scorer)).status_code == 403
+    other = client.get(f"/v1/enterprises/{teda}", headers=Keys.header(keys.admin_hitech))
+    assert other.status_code == 404 and "legal_rep_id" not in other.text
+    explanation = client.get(f"/v1/enterprises/{teda}/explanation", headers=Keys.header(keys.admin_hitech))
+    assert explanation.status_code == 404
+
+
+def test_reads_are_audited_with_who_and_why(client, keys: Keys, settings):
+    code = some_codes(settings, "teda", 2)[1]
+    client.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.analyst, "inspection"))
+    client.get(f"/v1/enterprises/{code}/score?purpose=credit-review", headers=Keys.header(keys.scorer))
+    client.app.state.service.audit.flush()
+    with engine_for(settings.resolved_database_url).connect() as connection:
+        rows = connection.execute(
+            sa.select(audit_log.c.role, audit_log.c.action, audit_log.c.purpose).where(
+                audit_log.c.credit_code == code
+            )
+        ).all()
+    assert ("analyst", "GET /v1/enterprises/{credit_code}", "inspection") in rows
+    assert ("scorer", "GET /v1/enterprises/{credit_code}/score", "credit-review") in rows
+    bad = client.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.analyst, "no spaces allowed"))
+    assert bad.status_code == 422 and "purpose" in bad.json()["detail"]
+
+
+def test_explanation_has_contributions_reasons_and_an_improvement(client, keys: Keys, settings):
+    code = some_codes(settings, "hitech", 1)[0]
+    stored = client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.analyst)).json()
+    response = client.get(f"/v1/enterprises/{code}/explanation", headers=Keys.header(keys.analyst))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert abs(body["score"]["pd"] - stored["pd"]) < 1e-6  # fresh features = the batch's features
+    strengths = [abs(c["contribution"]) for c in body["contributions"]]
+    assert strengths == sorted(strengths, reverse=True) and len(strengths) > 3
+    assert set(body["improvement"]) == {"zh", "en", "pd", "grade", "reaches_next_grade"}
+    assert body["improvement"]["pd"] <= body["score"]["pd"] + 1e-9

@@ -1,0 +1,43 @@
+"""Health, readiness, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and set(ready.json()["models"]) == {"credit", "repair", "activity"}
+
+
+def test_not_ready_without_champions(world):
+    from fastapi.testclient import TestClient
+
+    from serving.app import create_app
+
+    settings = world.settings()
+    settings = settings.model_copy(
+        update={"mlflow_tracking_uri": f"sqlite:///{world.root / 'empty-mlflow.db'}"}
+    )
+    with TestClient(create_app(settings, watch_champions=False)) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503 and response.json()["status"] == "not ready"
+        rows = client.post("/v1/scores", json={"rows": [{}]}, headers={"Authorization": "Bearer x"})
+        assert rows.status_code == 401
+
+
+def test_metrics_and_openapi(client):
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert 'zonecredit_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert "zonecredit_model_version" in text
+    schema = client.get("/openapi.json").json()
+    paths = set(schema["paths"])
+    assert {
+        "/v1/scores",
+        "/v1/enterprises/{credit_code}",
+        "/v1/rankings",
+        "/v1/disputes/{dispute_id}",
+    } <= paths
+    body = schema["paths"]["/v1/scores"]["post"]["requestBody"]["content"]["application/json"]
+    assert "examples" in body
+    assert client.get("/docs").status_code == 200

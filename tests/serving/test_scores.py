@@ -1,0 +1,167 @@
+"""POST /v1/scores and GET /v1/enterprises/{code}/score: stored and computed scores, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from serving.app import create_app
+from tests.serving.fixtures import Keys, ServedWorld, frame_of_features, some_codes
+
+UNKNOWN = "91120116MA05T3K726"  # valid, but not in the world
+BAD_CHECK = "91120116MA05T3K72X"  # fails its final check character
+
+
+def _rows(settings, codes: list[str]) -> list[dict]:
+    features = frame_of_features(settings)
+    features = features[features["credit_code"].isin(codes)].astype(object)
+    features = features.where(features.notna(), None)
+    features["as_of"] = features["as_of"].astype(str)
+    return features.to_dict(orient="records")
+
+
+def test_one_score_carries_grade_reasons_and_model_version(client, keys: Keys, settings):
+    code = some_codes(settings, "teda", 1)[0]
+    response = client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.scorer))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["credit_code"] == code and body["model_version"] == response.headers["X-Model-Version"]
+    assert 300 <= body["score"] <= 900 and body["grade"] in (
+        "AAA",
+        "AA",
+        "A",
+        "BBB",
+        "BB",
+        "B",
+        "CCC",
+        "CC",
+        "C",
+    )
+    assert body["supervision_class"] in "ABCD" and body["feature_set_version"].startswith("credit-")
+    assert body["reasons"] and {"feature", "zh", "en", "contribution"} <= set(body["reasons"][0])
+
+
+def test_malformed_code_is_422_naming_the_position(client, keys: Keys):
+    response = client.get(f"/v1/enterprises/{BAD_CHECK}/score", headers=Keys.header(keys.scorer))
+    assert response.status_code == 422
+    assert "position 18" in response.json()["detail"]
+    short = client.get("/v1/enterprises/9112/score", headers=Keys.header(keys.scorer))
+    assert short.status_code == 422 and "expected 18" in short.json()["detail"]
+
+
+def test_unknown_code_and_other_zone_look_the_same(client, keys: Keys, settings):
+    teda = some_codes(settings, "teda", 1)[0]
+    unknown = client.get(f"/v1/enterprises/{UNKNOWN}/score", headers=Keys.header(keys.scorer))
+    elsewhere = client.get(f"/v1/enterprises/{teda}/score", headers=Keys.header(keys.admin_hitech))
+    assert unknown.status_code == elsewhere.status_code == 404
+    assert elsewhere.json()["detail"] == f"enterprise {teda} not found"
+
+
+def test_batch_of_codes_keeps_order_and_lists_codes_not_found(client, keys: Keys, settings):
+    teda, hitech = some_codes(settings, "teda", 3), some_codes(settings, "hitech", 2)
+    asked = [hitech[0], *teda, UNKNOWN, hitech[1]]
+    analyst = client.post(
+        "/v1/scores", json={"credit_codes": asked}, headers=Keys.header(keys.analyst)
+    ).json()
+    assert [s["credit_code"] for s in analyst["scores"]] == [hitech[0], *teda, hitech[1]]
+    assert analyst["not_found"] == [UNKNOWN]
+    admin = client.post(
+        "/v1/scores", json={"credit_codes": asked}, headers=Keys.header(keys.admin_teda)
+    ).json()
+    assert [s["credit_code"] for s in admin["scores"]] == teda
+    assert admin["not_found"] == [hitech[0], UNKNOWN, hitech[1]]
+
+
+def test_feature_rows_score_like_the_batch(client, keys: Keys, settings):
+    codes = some_codes(settings, None, 40)[-20:]
+    stored = client.post("/v1/scores", json={"credit_codes": codes}, headers=Keys.header(keys.scorer)).json()
+    computed = client.post(
+        "/v1/scores", json={"rows": _rows(settings, codes)}, headers=Keys.header(keys.scorer)
+    )
+    assert computed.status_code == 200, computed.text
+    by_code = {s["credit_code"]: s for s in computed.json()["scores"]}
+    for score in stored["scores"]:
+        if score["scored_at"] and score["model_version"] == computed.json()["model_version"]:
+            fresh = by_code[score["credit_code"]]
+            assert np.isclose(fresh["pd"], score["pd"], atol=1e-6)
+            assert (fresh["grade"], fresh["supervision_class"]) == (
+                score["grade"],
+                score["supervision_class"],
+            )
+
+
+def test_oversized_batches_are_refused(client, keys: Keys, settings):
+    too_many = {"credit_codes": [UNKNOWN] * (settings.max_batch + 1)}
+    response = client.post("/v1/scores", json=too_many, headers=Keys.header(keys.scorer))
+    assert response.status_code == 413 and "at most 10000" in response.json()["detail"]
+
+
+def test_oversized_bodies_are_refused_before_parsing(world: ServedWorld, keys: Keys):
+    small = create_app(world.settings(max_body_bytes=2048), watch_champions=False)
+    with TestClient(small) as tiny:
+        response = tiny.post(
+            "/v1/scores", json={"credit_codes": [UNKNOWN] * 200}, headers=Keys.header(keys.scorer)
+        )
+    assert response.status_code == 413 and "exceeds 2048" in response.json()["detail"]
+
+
+def test_wrong_content_type_is_415(client, keys: Keys):
+    response = client.post(
+        "/v1/scores",
+        content=b"credit_codes=91120116MA05T3K726",
+        headers={**Keys.header(keys.scorer), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415 and "application/json" in response.json()["detail"]
+
+
+def test_malformed_bodies_are_422_with_the_place(client, keys: Keys, settings):
+    header = {**Keys.header(keys.scorer), "Content-Type": "application/json"}
+    cases = {
+        b"{not json": "not valid JSON",
+        b"[]": "JSON object",
+        b"{}": "exactly one of",
+        b'{"credit_codes": []}': "is empty",
+        b'{"credit_codes": "91120116MA05T3K726"}': "JSON array",
+        b'{"credit_codes": ["91120116MA05T3K726", 7]}': "credit_codes[1]: expected a string",
+        b'{"credit_codes": ["91120116MA05T3K726", "91120116MA05T3K72X"]}': "credit_codes[1]",
+        b'{"credit_codes": ["91120116MA05T3K726"], "colour": 1}': "unknown field",
+        b'{"rows": [1]}': "rows[0] must be a JSON object",
+        b'{"rows": [{"tax_arrears_months_12m": 1}]}': "lack",
+        b'{"credit_codes": ["91120116MA05T3K726"], "top_reasons": 99}': "top_reasons",
+    }
+    for body, message in cases.items():
+        response = client.post("/v1/scores", content=body, headers=header)
+        assert response.status_code == 422, (body, response.text)
+        assert message in response.json()["detail"], (body, response.json())
+    rows = _rows(settings, some_codes(settings, None, 1))
+    rows[0]["tax_arrears_months_12m"] = "many"
+    response = client.post("/v1/scores", json={"rows": rows}, headers=Keys.header(keys.scorer))
+    assert response.status_code == 422
+    assert response.json()["detail"] == "rows[0].tax_arrears_months_12m: expected a number, got 'many'"
+
+
+def test_missing_or_revoked_keys_are_401(client, keys: Keys, settings):
+    from serving.keys import create_key, revoke_key
+
+    code = some_codes(settings, None, 1)[0]
+    assert client.get(f"/v1/enterprises/{code}/score").status_code == 401
+    bad = client.get(f"/v1/enterprises/{code}/score", headers=Keys.header("zc_nope_nope"))
+    assert bad.status_code == 401
+    key = create_key(settings.resolved_database_url, "scorer", name="short-lived")
+    assert client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(key)).status_code == 200
+    revoke_key(settings.resolved_database_url, key.split("_")[1])
+    refused = client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(key))
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+
+
+def test_scores_served_are_counted(client, keys: Keys, settings):
+    code = some_codes(settings, None, 1)[0]
+    client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.scorer))
+    text = client.get("/metrics").text
+    served = [
+        line
+        for line in text.splitlines()
+        if line.startswith('zonecredit_scores_served_total{origin="stored"}')
+    ]
+    assert served and float(served[0].split()[-1]) >= 1
+    assert 'route="/v1/enterprises/{credit_code}/score"' in text
