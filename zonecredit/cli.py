@@ -29,6 +29,10 @@ features_app = typer.Typer(
     help="Point-in-time features: build a feature table, describe the registry.", no_args_is_help=True
 )
 app.add_typer(features_app, name="features")
+keys_app = typer.Typer(
+    help="API keys: create (shown once, stored hashed), list, revoke.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
@@ -315,24 +319,262 @@ def features_describe(
 @app.command("demo")
 def demo(
     enterprises: Annotated[int, typer.Option(min=100, help="Enterprises in the synthetic world.")] = 2000,
-    months: Annotated[int, typer.Option(min=12, help="Months of history.")] = 48,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 7,
+    months: Annotated[int, typer.Option(min=24, help="Months of history.")] = 48,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world and the models.")] = 7,
+    trials: Annotated[int, typer.Option(min=1, help="Optuna trials per model.")] = 8,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep serving afterwards.")] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
 ) -> None:
-    """Run the main job end to end on a synthetic world, then (by default) keep serving."""
-    from zonecredit.demo import run_demo
+    """Run the main job end to end on a synthetic world, then (by default) serve the API and dashboard."""
+    from data.quality import quality_rows
+    from zonecredit.demo import run_demo, train_and_score
 
     settings = get_settings()
     result = run_demo(settings.home, enterprises=enterprises, months=months, seed=seed, console=console)
-    from data.quality import quality_rows
-
     console.print(_quality_table(quality_rows(settings.home)))
     console.print(
         f"[bold]demo[/]: {result['rows_loaded']:,} rows loaded, {result['rows_quarantined']:,} quarantined "
         f"from {result['files']} files into {settings.home}"
     )
-    if serve:
-        console.print("Serving arrives with the scoring service; nothing more to serve yet.")
+    done = train_and_score(settings.home, trials=trials, seed=seed, console=console)
+    console.print(
+        _table(
+            "models",
+            ["model", "version", "champion", "test AUC", "test ECE", "gate"],
+            [
+                [
+                    r.model_name,
+                    r.version,
+                    r.promoted,
+                    _cell(r.metrics.get("test_auc")),
+                    _cell(r.metrics.get("test_ece")),
+                    r.reason,
+                ]
+                for r in done["models"].values()
+            ],
+        )
+    )
+    scores = done["scores"]
+    console.print(
+        f"[bold]scores[/] as of {scores.as_of}: {scores.enterprises:,} enterprises in {scores.zones} zones, "
+        f"repair warnings {scores.repair_warnings or 'none'}, {scores.dormancy_warnings} dormant"
+    )
+    if not serve:
+        return
+    from serving.keys import create_key
+
+    url = settings.resolved_database_url
+    admin = create_key(url, "admin", ["teda"], "demo administrator of teda")
+    analyst = create_key(url, "analyst", None, "demo analyst")
+    console.print(f"sign in at http://127.0.0.1:{port}/ — teda administrator key: [bold]{admin}[/]")
+    console.print(f"analyst key (all zones): [bold]{analyst}[/]; API docs at http://127.0.0.1:{port}/docs")
+    _serve("127.0.0.1", port, workers=1)
+
+
+@app.command("train")
+def train(
+    kind: Annotated[str, typer.Argument(help="credit, repair or activity.")],
+    trials: Annotated[int, typer.Option(min=1, help="Optuna trials (the study resumes across runs).")] = 20,
+    timeout: Annotated[float | None, typer.Option(min=1, help="Stop tuning after this many seconds.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the sampler and of LightGBM.")] = 0,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Ground truth of a synthetic world for the oracle baseline (default: if any)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tune, log to MLflow, register, and promote the model if it beats the champion."""
+    from models.scoring import KINDS
+    from training.train import train as train_model
+
+    if kind not in KINDS:
+        _fail(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
+    home = get_settings().home
+    truth = truth or _default_truth(home)
+    with console.status(f"training {kind} ({trials} trials)…", spinner="dots"):
+        result = train_model(kind, trials=trials, timeout=timeout, home=home, seed=seed, truth_dir=truth)  # type: ignore[arg-type]
+    summary = {
+        "kind": result.kind,
+        "model": result.model_name,
+        "version": result.version,
+        "promoted": result.promoted,
+        "reason": result.reason,
+        "run_id": result.run_id,
+        **{k: v for k, v in result.metrics.items() if k in ("test_auc", "test_ks", "test_ece", "valid_auc")},
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    console.print(_table(f"{result.model_name} v{result.version}", list(summary), [list(summary.values())]))
+
+
+def _default_truth(home: Path) -> Path | None:
+    """The demo's synthetic world keeps its ground truth here; real data have none."""
+    truth = home / "synthetic" / "truth"
+    return truth if truth.is_dir() else None
+
+
+@app.command("evaluate")
+def evaluate(
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only these models (repeat); default: all three.")
+    ] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Most recent runs per model and role.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare model runs with the scorecard and oracle baselines on their out-of-time tests."""
+    from models.scoring import KINDS
+    from training.evaluate import evaluate as evaluate_runs
+
+    unknown = sorted(set(kind or ()) - set(KINDS))
+    if unknown:
+        _fail(f"unknown model {', '.join(unknown)}; choose from {', '.join(KINDS)}")
+    frame = evaluate_runs(kinds=tuple(kind) if kind else KINDS)
+    frame = frame.groupby(["kind", "role"], sort=False, dropna=False).head(runs)
+    if as_json:
+        _print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
+        return
+    if frame.empty:
+        console.print("No training runs yet: run `zonecredit train credit` first.")
+        return
+    columns = ["kind", "run_name", "status", "registered_version", "champion", "test_auc", "test_ks"]
+    columns += ["test_ece", "test_brier", "start_time"]
+    console.print(
+        _table(
+            "model runs and baselines (out-of-time test period)",
+            columns,
+            [[_cell(v) for v in row] for row in frame[columns].itertuples(index=False)],
+        )
+    )
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.4f}"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return value
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin (scoped to zones), analyst or scorer.")],
+    zone: Annotated[
+        list[str] | None, typer.Option(help="Zone an admin key may see; repeat for several.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Who holds the key (shown in lists and the audit log).")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key and print it once: only its hash is stored."""
+    from serving.keys import create_key
+    from serving.store import upgrade_database
+
+    url = get_settings().resolved_database_url
+    upgrade_database(url)
+    key = create_key(url, role, zone, name)
+    if as_json:
+        _print_json({"key": key, "key_id": key.split("_")[1], "role": role, "zones": zone or None})
+        return
+    console.print(f"[bold]{key}[/]", highlight=False, soft_wrap=True)
+    Console(stderr=True).print("Store this key now: it cannot be shown again.")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOption = False) -> None:
+    """List the keys (never their secrets): id, holder, role, zones, created, revoked."""
+    from serving.keys import list_keys
+    from serving.store import upgrade_database
+
+    url = get_settings().resolved_database_url
+    upgrade_database(url)
+    keys = list_keys(url)
+    if as_json:
+        _print_json([k.__dict__ for k in keys])
+        return
+    console.print(
+        _table(
+            "API keys",
+            ["key id", "name", "role", "zones", "created", "revoked"],
+            [
+                [
+                    k.key_id,
+                    k.name,
+                    k.role,
+                    ", ".join(k.zones) if k.zones else "all",
+                    k.created_at,
+                    k.revoked_at,
+                ]
+                for k in keys
+            ],
+        )
+    )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (second part of the key).")]) -> None:
+    """Revoke a key at once (the API re-reads keys within ZONECREDIT_KEY_CACHE_SECONDS)."""
+    from serving.keys import revoke_key
+
+    revoke_key(get_settings().resolved_database_url, key_id)
+    console.print(f"revoked {key_id}")
+
+
+@app.command("score")
+def score(
+    as_of: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Score as known on this date.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Score every active enterprise with the three champions and write the operational store."""
+    from serving.batch import score_all
+
+    with console.status(f"scoring as of {as_of:%Y-%m-%d}…", spinner="dots"):
+        summary = score_all(as_of.date(), get_settings())
+    if as_json:
+        _print_json(summary.to_dict())
+        return
+    console.print(
+        _table(
+            f"scores as of {summary.as_of}",
+            ["enterprises", "models", "repair warnings", "dormancy warnings", "zones", "seconds"],
+            [
+                [
+                    f"{summary.enterprises:,}",
+                    ", ".join(f"{k} v{v}" for k, v in summary.model_versions.items()),
+                    ", ".join(f"{k} {v}" for k, v in summary.repair_warnings.items()) or "none",
+                    summary.dormancy_warnings,
+                    summary.zones,
+                    summary.seconds,
+                ]
+            ],
+        )
+    )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs); migrates the operational store first."""
+    _serve(host, port, workers)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from serving.store import upgrade_database
+
+    upgrade_database(get_settings().resolved_database_url)
+    uvicorn.run(
+        "serving.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the app writes its own JSON access log
+        log_level="warning",
+    )
 
 
 def main() -> None:
@@ -342,7 +584,8 @@ def main() -> None:
     try:
         app()
     except ZonecreditError as exc:
-        _fail(str(exc))
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
