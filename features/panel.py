@@ -13,6 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from features.compute import compute_features, inputs_reported_through
 from features.engines import WarehousePartitions
@@ -48,12 +49,14 @@ def build_panel(
     as_of_dates: Iterable[date],
     label: str = "credit",
     corrections: pd.DataFrame | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Return the (enterprise × as-of) panel of features and one label, ordered by as-of and code.
 
     Give the records of one partition, or a data directory to walk its warehouse partition by
     partition (corrections then come from the operational store, all of them: labels need the
-    latest knowledge, features filter them to each as-of date).
+    latest knowledge, features filter them to each as-of date). ``progress`` shows a bar over the
+    (partition, as-of) steps, for notebooks where a panel takes a minute.
     """
     definition = get_label(label)
     dates = sorted({as_timestamp(d) for d in as_of_dates})
@@ -64,10 +67,13 @@ def build_panel(
         if corrections is None:
             corrections = read_corrections(None, get_settings().resolved_database_url)
         source = WarehousePartitions(partition_or_home)
-        partitions: Iterable[Mapping[str, pd.DataFrame]] = (source(k) for k in source.partition_keys())
+        keys = source.partition_keys()
+        partitions: Iterable[Mapping[str, pd.DataFrame]] = (source(k) for k in keys)
     else:
-        partitions = [partition_or_home]
-    rows = [_panel_rows(records, as_of, label, corrections) for records in partitions for as_of in dates]
+        keys, partitions = [0], [partition_or_home]
+    steps = ((records, as_of) for records in partitions for as_of in dates)
+    bar = tqdm(steps, desc=f"{label} panel", unit="as-of", total=len(keys) * len(dates), disable=not progress)
+    rows = [_panel_rows(records, as_of, label, corrections) for records, as_of in bar]
     panel = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(panel):
         panel = panel.sort_values(["as_of", "credit_code"], kind="stable").reset_index(drop=True)

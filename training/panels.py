@@ -29,23 +29,28 @@ def default_as_of_dates(home: Path, kind: str) -> list[date]:
 
 
 def load_panel(
-    kind: str, home: Path, as_of_dates: Sequence[date] | None = None, in_memory: bool = True
+    kind: str,
+    home: Path,
+    as_of_dates: Sequence[date] | None = None,
+    in_memory: bool = True,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Return the (enterprise × as-of) panel of ``kind``'s label.
 
     ``in_memory`` reads every record once as a single partition — far faster than walking the
-    warehouse bucket by bucket for each as-of date when the records fit in memory.
+    warehouse bucket by bucket for each as-of date when the records fit in memory. ``progress``
+    shows a bar over the as-of dates.
     """
     dates = list(as_of_dates) if as_of_dates is not None else default_as_of_dates(home, kind)
     if not in_memory:
-        return build_panel(home, dates, label=kind)
+        return build_panel(home, dates, label=kind, progress=progress)
     from data.corrections import read_corrections
     from data.warehouse import read_source
     from zonecredit.settings import get_settings
 
     records = {name: read_source(name, home) for name in SOURCES}
     corrections = read_corrections(date.today(), get_settings().resolved_database_url)
-    return build_panel(records, dates, label=kind, corrections=corrections)
+    return build_panel(records, dates, label=kind, corrections=corrections, progress=progress)
 
 
 def data_fingerprint(panel: pd.DataFrame) -> str:

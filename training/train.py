@@ -18,6 +18,7 @@ import numpy as np
 import optuna
 import pandas as pd
 from mlflow import MlflowClient
+from tqdm import tqdm
 
 from features.panel import split_out_of_time
 from models.packaged import log_pyfunc
@@ -27,7 +28,7 @@ from training import gate
 from training.baselines import Scorecard, oracle_probability
 from training.fit import fit_booster, outcome, scoring_model, search_space
 from training.interrupt import interruptible
-from training.metrics import metrics_by_zone, population_stability_index, score_metrics
+from training.metrics import METRICS, metrics_by_zone, population_stability_index, score_metrics
 from training.panels import data_fingerprint, load_panel
 from training.reporting import calibration_plot, model_card, roc_plot, shap_summary_plot
 
@@ -45,6 +46,17 @@ class TrainResult:
     promoted: bool
     reason: str
     metrics: dict[str, float] = field(default_factory=dict)
+    gate: gate.GateDecision | None = None
+    trials: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def holdout_comparison(self) -> pd.DataFrame:
+        """Return the gate's view: challenger and champion metrics on the same out-of-time holdout."""
+        if self.gate is None:
+            return pd.DataFrame(columns=["model", "version", *METRICS])
+        rows = [{"model": "challenger", "version": self.version, **self.gate.challenger}]
+        if self.gate.champion is not None:
+            rows.append({"model": "champion", "version": self.gate.champion_version, **self.gate.champion})
+        return pd.DataFrame(rows, columns=["model", "version", *METRICS])
 
 
 def code_revision() -> str:
@@ -71,6 +83,7 @@ def tune(
     storage: str,
     study_name: str,
     seed: int,
+    progress: bool = False,
 ) -> optuna.Study:
     """Run (or resume) the Optuna study maximising validation AUC, pruning weak trials early."""
     from optuna_integration import LightGBMPruningCallback
@@ -98,7 +111,8 @@ def tune(
         return float(booster.best_score["valid"]["auc"])
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study.optimize(objective, n_trials=trials, timeout=timeout)
+    with tqdm(total=trials, desc=f"{kind} trials", unit="trial", disable=not progress) as bar:
+        study.optimize(objective, n_trials=trials, timeout=timeout, callbacks=[lambda *_: bar.update()])
     return study
 
 
@@ -160,8 +174,12 @@ def train(
     seed: int = 0,
     truth_dir: Path | None = None,
     ece_tolerance: float = gate.ECE_TOLERANCE,
+    progress: bool = False,
 ) -> TrainResult:
-    """Train, log, register and gate one model; return the registered version and the decision."""
+    """Train, log, register and gate one model; return the registered version and the decision.
+
+    ``progress`` shows a bar over the Optuna trials (the long step).
+    """
     from zonecredit.settings import get_settings
 
     if kind not in KINDS:
@@ -219,6 +237,7 @@ def train(
             storage or f"sqlite:///{(home / 'optuna.db').resolve()}",
             f"zonecredit-{kind}-{fingerprint}-seed{seed}",
             seed,
+            progress,
         )
         best = _best_params(study)
         mlflow.log_params({f"lgb_{k}": v for k, v in best.items()})
@@ -276,7 +295,18 @@ def train(
 
     if decision.promote:
         gate.promote(client, name, str(version), decision)
-    return TrainResult(kind, run.info.run_id, name, str(version), decision.promote, decision.reason, metrics)
+    trials_table = study.trials_dataframe(attrs=("number", "value", "state", "duration", "params"))
+    return TrainResult(
+        kind,
+        run.info.run_id,
+        name,
+        str(version),
+        decision.promote,
+        decision.reason,
+        metrics,
+        decision,
+        trials_table,
+    )
 
 
 def _log_reports(
