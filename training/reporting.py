@@ -1,4 +1,8 @@
-"""Plots and the model card logged with every run (SPEC §6)."""
+"""Plots and the model card logged with every run (SPEC §6).
+
+Plots are drawn on figures of their own and never switch matplotlib's backend, so training from a
+notebook leaves its inline plots working.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,11 @@ from features.registry import FEATURES_BY_NAME
 
 def roc_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> Path:
     """Draw ROC curves (name → (outcome, probability)) into ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
     for name, (y, p) in curves.items():
         fpr, tpr, _ = roc_curve(y, p)
         ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y, p):.3f})")
@@ -27,26 +29,22 @@ def roc_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> Pa
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC, out-of-time test")
     ax.legend(loc="lower right")
     fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 
 def calibration_plot(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10) -> Path:
     """Draw observed against predicted rate over equal-count bins into ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     order = np.argsort(p, kind="stable")
     parts = [part for part in np.array_split(order, bins) if len(part)]
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
     ax.plot([p[i].mean() for i in parts], [y[i].mean() for i in parts], "o-", label="model")
     top = float(max(p.max(), y.mean()))
     ax.plot([0, top], [0, top], ls=":", c="grey")
     ax.set(xlabel="predicted", ylabel="observed", title="Calibration, out-of-time test")
     fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 
@@ -54,15 +52,17 @@ def shap_summary_plot(
     contributions: np.ndarray, matrix: np.ndarray, features: tuple[str, ...], path: Path
 ) -> Path:
     """Draw the ``shap`` summary (beeswarm) of native TreeSHAP contributions into ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import shap
 
-    shap.summary_plot(contributions[:, :-1], matrix, feature_names=list(features), show=False, max_display=20)
-    plt.gcf().savefig(path, dpi=100, bbox_inches="tight")
-    plt.close("all")
+    fig = plt.figure()  # shap draws on pyplot's current figure: make it this one, then close only it
+    try:
+        shap.summary_plot(
+            contributions[:, :-1], matrix, feature_names=list(features), show=False, max_display=20
+        )
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return path
 
 
