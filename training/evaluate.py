@@ -6,7 +6,8 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
-from models.scoring import CHAMPION, KINDS, registered_name
+from models.scoring import CHAMPION, KINDS, ScoringModel, registered_name
+from training.gate import current_champion
 
 COLUMNS = [
     "kind",
@@ -59,6 +60,18 @@ def evaluate(tracking_uri: str | None = None, kinds: tuple[str, ...] = KINDS) ->
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def load_champion(kind: str = "credit", tracking_uri: str | None = None) -> tuple[str, ScoringModel]:
+    """Return (version, model) of ``kind``'s champion, from the settings' registry by default."""
+    from zonecredit.settings import get_settings
+
+    mlflow.set_tracking_uri(tracking_uri or get_settings().resolved_mlflow_tracking_uri)
+    name = registered_name(kind)
+    champion = current_champion(MlflowClient(), name)
+    if champion is None:
+        raise LookupError(f"{name} has no champion yet; train one first (zonecredit train {kind})")
+    return champion
 
 
 def _role(runs: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,30 @@
+"""Loading the champion for analysis: the registered version behind the alias, or a clear error."""
+
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from models.packaged import log_pyfunc
+from tests.models.conftest import fitted
+from training.evaluate import load_champion
+
+
+def test_without_a_champion_the_error_says_what_to_do(tmp_path: Path):
+    with pytest.raises(LookupError, match=r"zonecredit-credit has no champion yet; train one first"):
+        load_champion("credit", f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+
+@pytest.mark.slow
+def test_the_champion_is_the_version_behind_the_alias(tmp_path: Path):
+    model, _ = fitted("credit")
+    tracking_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mlflow.set_tracking_uri(tracking_uri)
+    with mlflow.start_run():
+        info = log_pyfunc(model, tmp_path)
+    version = mlflow.register_model(info.model_uri, "zonecredit-credit").version
+    MlflowClient().set_registered_model_alias("zonecredit-credit", "champion", version)
+    loaded_version, loaded = load_champion("credit", tracking_uri)
+    assert loaded_version == str(version) == "1"
+    assert loaded.fingerprint == model.fingerprint
