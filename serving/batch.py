@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from models.activity import ACTIVITY_SCORE_COLUMN, COMPONENTS
 from serving.champions import Champions, load_champions
-from serving.outputs import credit_records
+from serving.outputs import credit_records, json_value
 from serving.store import (
     engine_for,
     enterprises,
@@ -33,6 +33,7 @@ from zonecredit.settings import Settings, get_settings
 
 INSERT_CHUNK = 5_000
 TOP_REASONS = 3
+TOP_CONTRIBUTIONS = 15
 
 
 @dataclass
@@ -357,3 +358,40 @@ def rescore_enterprise(
         )
         _insert(connection, warnings, alerts)
     return orjson.loads(latest[0]["public_json"])
+
+
+def explain_enterprise(
+    credit_code: str, as_of: date, settings: Settings, champions: Champions
+) -> dict[str, Any] | None:
+    """Return a fresh explanation of one enterprise's credit score: SHAP contributions and improvement.
+
+    Features are recomputed from the records (corrections included), so the explanation matches a
+    rescore; None when the enterprise has no features on ``as_of``.
+    """
+    features = enterprise_features(credit_code, as_of, settings)
+    if features.empty:
+        return None
+    model = champions["credit"]
+    output = model.predict(features, top_reasons=5, improvements=True)
+    contributions = model.contributions(features)[0]
+    order = np.argsort(-np.abs(contributions[:-1]))[:TOP_CONTRIBUTIONS]
+    first = output.iloc[0]
+    return {
+        "score": credit_records(output, champions.versions["credit"])[0],
+        "expected_value": float(contributions[-1]),
+        "contributions": [
+            {
+                "feature": model.spec.features[j],
+                "value": json_value(features[model.spec.features[j]].iloc[0]),
+                "contribution": round(float(contributions[j]), 5),
+            }
+            for j in order
+        ],
+        "improvement": {
+            "zh": first["improvement_zh"],
+            "en": first["improvement_en"],
+            "pd": float(first["improvement_pd"]),
+            "grade": first["improvement_grade"],
+            "reaches_next_grade": bool(first["improvement_reaches_next_grade"]),
+        },
+    }

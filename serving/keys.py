@@ -117,17 +117,28 @@ def revoke_key(database_url: str, key_id: str) -> None:
         raise ApiKeyError(f"no active key {key_id!r}; `zonecredit keys list` shows the keys")
 
 
+def _active_key(connection: sa.Connection, key_id: str) -> sa.RowMapping | None:
+    row = connection.execute(sa.select(api_keys).where(api_keys.c.key_id == key_id)).mappings().one_or_none()
+    return None if row is None or row["revoked_at"] is not None else row
+
+
+def _principal(row: sa.RowMapping) -> Principal:
+    zones = frozenset(row["zones"].split(",")) if row["zones"] else None
+    return Principal(row["key_id"], row["name"], row["role"], zones)
+
+
 def verify_key(connection: sa.Connection, key: str) -> Principal | None:
     """Return the principal of a presented key, or None if it is malformed, unknown or revoked."""
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
         return None
-    row = (
-        connection.execute(sa.select(api_keys).where(api_keys.c.key_id == parts[1])).mappings().one_or_none()
-    )
-    if row is None or row["revoked_at"] is not None:
+    row = _active_key(connection, parts[1])
+    if row is None or not hmac.compare_digest(row["key_hash"], hash_key(key)):
         return None
-    if not hmac.compare_digest(row["key_hash"], hash_key(key)):
-        return None
-    zones = frozenset(row["zones"].split(",")) if row["zones"] else None
-    return Principal(row["key_id"], row["name"], row["role"], zones)
+    return _principal(row)
+
+
+def principal_by_id(connection: sa.Connection, key_id: str) -> Principal | None:
+    """Return the principal of a key already verified once (a dashboard session), None if revoked since."""
+    row = _active_key(connection, key_id)
+    return None if row is None else _principal(row)

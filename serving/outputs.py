@@ -6,7 +6,7 @@ so a precomputed score and a freshly computed one are byte-for-byte the same sha
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
@@ -100,3 +100,25 @@ def activity_index(levels: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         levels["index"] = np.nansum(matrix * weight, axis=1) / np.where(present, weight, 0.0).sum(axis=1)
     return levels
+
+
+def json_value(value: Any) -> Any:
+    """Return a value JSON can carry: dates as ISO text, NaN/NaT as null, numpy scalars as Python."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a frame's rows as JSON-ready dicts."""
+    return [{str(k): json_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]

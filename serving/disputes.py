@@ -1,0 +1,176 @@
+"""The dispute (objection) workflow, shared by the API and the dashboard.
+
+submitted → under_review → upheld | rejected. Upholding writes a correction (``data.corrections``,
+append-only) and rescores the enterprise at once, so its score history shows the score before and
+after, with the dispute as the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from data.contracts import SOURCES
+from data.corrections import Correction, add_correction
+from serving.batch import rescore_enterprise
+from serving.champions import Champions
+from serving.errors import ApiError, valid_code
+from serving.keys import Principal
+from serving.queries import present, scored_enterprise, table_page, visible_zone, zone_condition
+from serving.store import disputes
+from zonecredit.settings import Settings
+
+NEXT_STATUS = {"submitted": {"under_review"}, "under_review": {"upheld", "rejected"}}
+STATUSES = ("submitted", "under_review", "upheld", "rejected")
+
+
+def dispute_public(row: sa.RowMapping) -> dict[str, Any]:
+    """Return a stored dispute with its JSON columns read back."""
+    out = dict(row)
+    out["record_key"] = json.loads(out["record_key"])
+    out["new_values"] = json.loads(out["new_values"]) if out["new_values"] else None
+    return out
+
+
+def _correction(dispute: dict[str, Any], decided_by: str, reason: str) -> Correction:
+    return Correction(
+        source=dispute["source"],
+        credit_code=dispute["credit_code"],
+        record_key=dispute["record_key"],
+        action=dispute["action"],
+        decided_on=date.today(),
+        decided_by=decided_by,
+        reason=reason,
+        new_values=dispute["new_values"] or {},
+        dispute_id=dispute.get("dispute_id"),
+    )
+
+
+def file_dispute(engine: sa.Engine, principal: Principal, draft: dict[str, Any]) -> dict[str, Any]:
+    """Store an objection to one record of a visible enterprise; the correction it asks for is checked now.
+
+    ``draft`` holds credit_code, source, record_key, action, new_values and claim.
+    """
+    valid_code(draft["credit_code"], "credit_code")
+    if draft["source"] not in SOURCES:
+        raise ApiError(422, f"unknown source {draft['source']!r}; sources are {', '.join(SOURCES)}")
+    with engine.connect() as connection:
+        enterprise = scored_enterprise(connection, principal, draft["credit_code"])
+    _correction(draft, principal.name, draft["claim"]).check()
+    now = datetime.now()
+    with engine.begin() as writer:
+        dispute_id = writer.execute(
+            disputes.insert().values(
+                credit_code=draft["credit_code"],
+                zone=enterprise["zone"],
+                source=draft["source"],
+                record_key=json.dumps(draft["record_key"], sort_keys=True, ensure_ascii=False),
+                action=draft["action"],
+                new_values=json.dumps(draft["new_values"], sort_keys=True, ensure_ascii=False, default=str)
+                if draft.get("new_values")
+                else None,
+                claim=draft["claim"],
+                status="submitted",
+                filed_by=principal.name,
+                filed_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        row = writer.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id)).mappings().one()
+    return dispute_public(row)
+
+
+def dispute_page(
+    connection: sa.Connection,
+    principal: Principal,
+    status: str | None = None,
+    zone: str | None = None,
+    credit_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Return (total, one page) of the disputes of the caller's zones, newest first."""
+    visible_zone(zone, principal)
+    if credit_code is not None:
+        valid_code(credit_code, "credit_code")
+    conditions = present(
+        zone_condition(principal, disputes.c.zone),
+        disputes.c.zone == zone if zone else None,
+        disputes.c.status == status if status else None,
+        disputes.c.credit_code == credit_code if credit_code else None,
+    )
+    order = (disputes.c.dispute_id.desc(),)
+    total, rows = table_page(connection, disputes, conditions, order, limit, offset)
+    return total, [dispute_public(r) for r in rows]
+
+
+def find_dispute(connection: sa.Connection, principal: Principal, dispute_id: int) -> dict[str, Any]:
+    """Return a dispute of the caller's zones, or raise 404 (also for another zone's)."""
+    row = (
+        connection.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id))
+        .mappings()
+        .one_or_none()
+    )
+    if row is None or not principal.sees_zone(row["zone"]):
+        raise ApiError(404, f"dispute {dispute_id} not found")
+    return dispute_public(row)
+
+
+def decide_dispute(
+    dispute_id: int,
+    status: str,
+    note: str,
+    principal: Principal,
+    engine: sa.Engine,
+    settings: Settings,
+    champions: Champions,
+) -> dict[str, Any]:
+    """Move a dispute on (review, uphold with correction and rescore, or reject); return it.
+
+    An upheld dispute also carries ``score_before`` and ``score_after``. Blocking: call it from a
+    worker thread.
+    """
+    with engine.connect() as connection:
+        dispute = find_dispute(connection, principal, dispute_id)
+        before = scored_enterprise(connection, principal, dispute["credit_code"])
+    allowed = NEXT_STATUS.get(dispute["status"], set())
+    if status not in allowed:
+        raise ApiError(
+            409,
+            f"dispute {dispute_id} is {dispute['status']}; it can move to "
+            f"{' or '.join(sorted(allowed)) if allowed else 'nothing (decided)'}, not {status}",
+        )
+    now = datetime.now()
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    after = None
+    if status in ("upheld", "rejected"):
+        values |= {"decided_by": principal.name, "decided_at": now, "decision_note": note or None}
+    if status == "upheld":
+        reason = note or f"dispute {dispute_id} upheld: {dispute['claim']}"
+        values["correction_id"] = add_correction(
+            settings.resolved_database_url, _correction(dispute, principal.name, reason)
+        )
+        after = rescore_enterprise(
+            dispute["credit_code"],
+            before["as_of"],
+            settings,
+            champions,
+            f"dispute {dispute_id} upheld (correction {values['correction_id']}): {reason}",
+        )
+    with engine.begin() as writer:
+        done = writer.execute(
+            disputes.update()
+            .where(disputes.c.dispute_id == dispute_id, disputes.c.status == dispute["status"])
+            .values(**values)
+        )
+        if done.rowcount != 1:
+            raise ApiError(409, f"dispute {dispute_id} changed meanwhile; read it again")
+        row = writer.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id)).mappings().one()
+    out = dispute_public(row)
+    if after is not None:
+        out |= {"score_before": orjson.loads(before["public_json"]), "score_after": after}
+    return out
