@@ -13,7 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from features.compute import compute_features, inputs_reported_through
 from features.engines import WarehousePartitions
@@ -92,8 +92,10 @@ def split_out_of_time(
     test_months: int = 3,
     gap_months: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Return (train, valid, test): the latest as-of dates test, earlier ones valid, then train.
+    """Return (train, valid, test): the as-of dates of the last ``test_months`` months test, the
+    ``valid_months`` before the gap valid, and the ones before the next gap train.
 
+    Periods are counted in months, not dates, so a quarterly panel splits like a monthly one.
     Between the sets lies a gap of ``gap_months`` (default and minimum: the label window), so the
     label window of every earlier row ends before the first as-of of the next set.
     """
@@ -101,11 +103,19 @@ def split_out_of_time(
     gap = window if gap_months is None else gap_months
     if gap < window:
         raise ValueError(f"gap of {gap} months is shorter than the {window}-month label window")
-    dates = sorted(panel["as_of"].unique())
-    test_dates = dates[-test_months:]
-    valid_dates = [d for d in dates if d <= test_dates[0] - pd.DateOffset(months=gap)][-valid_months:]
-    train_dates = [d for d in dates if d <= valid_dates[0] - pd.DateOffset(months=gap)] if valid_dates else []
-    if not (train_dates and valid_dates and len(test_dates) == test_months):
+    dates = sorted(pd.Timestamp(d) for d in panel["as_of"].unique())
+    month = {d: d.year * 12 + d.month for d in dates}  # month-ends shift under DateOffset; months don't
+
+    def period(last: pd.Timestamp | None, months: int) -> list[pd.Timestamp]:
+        return [] if last is None else [d for d in dates if 0 <= month[last] - month[d] < months]
+
+    def last_before(first: pd.Timestamp) -> pd.Timestamp | None:
+        return max((d for d in dates if month[first] - month[d] >= gap), default=None)
+
+    test_dates = period(dates[-1], test_months)
+    valid_dates = period(last_before(test_dates[0]), valid_months)
+    train_dates = [d for d in dates if valid_dates and month[valid_dates[0]] - month[d] >= gap]
+    if not (train_dates and valid_dates):
         raise ValueError(
             f"{len(dates)} as-of dates from {dates[0]:%Y-%m} to {dates[-1]:%Y-%m} are too few for "
             f"{valid_months} validation and {test_months} test months with {gap}-month gaps; "

@@ -18,7 +18,7 @@ import numpy as np
 import optuna
 import pandas as pd
 from mlflow import MlflowClient
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from features.panel import split_out_of_time
 from models.packaged import log_pyfunc
@@ -88,6 +88,7 @@ def tune(
     """Run (or resume) the Optuna study maximising validation AUC, pruning weak trials early."""
     from optuna_integration import LightGBMPruningCallback
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # before the study: no "study created" line
     study = optuna.create_study(
         study_name=study_name,
         storage=storage,
@@ -110,7 +111,6 @@ def tune(
         trial.set_user_attr("best_iteration", booster.best_iteration)
         return float(booster.best_score["valid"]["auc"])
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     with tqdm(total=trials, desc=f"{kind} trials", unit="trial", disable=not progress) as bar:
         study.optimize(objective, n_trials=trials, timeout=timeout, callbacks=[lambda *_: bar.update()])
     return study
@@ -175,10 +175,13 @@ def train(
     truth_dir: Path | None = None,
     ece_tolerance: float = gate.ECE_TOLERANCE,
     progress: bool = False,
+    every_months: int = 1,
+    enterprise_fraction: float = 1.0,
 ) -> TrainResult:
     """Train, log, register and gate one model; return the registered version and the decision.
 
-    ``progress`` shows a bar over the Optuna trials (the long step).
+    ``progress`` shows a bar over the Optuna trials (the long step). Without a ``panel``, one is
+    built from the warehouse; ``every_months`` and ``enterprise_fraction`` thin it (``load_panel``).
     """
     from zonecredit.settings import get_settings
 
@@ -187,7 +190,8 @@ def train(
     settings = get_settings()
     home = Path(home or settings.home)
     home.mkdir(parents=True, exist_ok=True)
-    panel = load_panel(kind, home) if panel is None else panel
+    if panel is None:
+        panel = load_panel(kind, home, every_months=every_months, enterprise_fraction=enterprise_fraction)
     train_rows, valid_rows, test_rows = split_out_of_time(panel)
     spec = FeatureSpec.from_registry(kind)
     fingerprint = data_fingerprint(panel)
