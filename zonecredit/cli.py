@@ -38,6 +38,22 @@ console = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
+@app.callback()
+def _root(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show library logs (MLflow, Optuna).")
+    ] = False,
+) -> None:
+    """Keep library chatter (MLflow's INFO lines, download bars) out of the summaries unless asked."""
+    import logging
+
+    logging.getLogger("mlflow").setLevel(logging.INFO if verbose else logging.ERROR)
+    if not verbose:
+        import os
+
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+
 def _fail(message: str) -> None:
     Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(2)
@@ -343,7 +359,7 @@ def demo(
             ["model", "version", "champion", "test AUC", "test ECE", "gate"],
             [
                 [
-                    r.model_name,
+                    r.kind,
                     r.version,
                     r.promoted,
                     _cell(r.metrics.get("test_auc")),
@@ -377,6 +393,10 @@ def train(
     trials: Annotated[int, typer.Option(min=1, help="Optuna trials (the study resumes across runs).")] = 20,
     timeout: Annotated[float | None, typer.Option(min=1, help="Stop tuning after this many seconds.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sampler and of LightGBM.")] = 0,
+    every: Annotated[int, typer.Option(min=1, help="Space the panel's as-of dates this many months.")] = 1,
+    sample: Annotated[
+        float, typer.Option(min=0.001, max=1.0, help="Train on this share of enterprises (whole).")
+    ] = 1.0,
     truth: Annotated[
         Path | None,
         typer.Option(help="Ground truth of a synthetic world for the oracle baseline (default: if any)."),
@@ -392,7 +412,16 @@ def train(
     home = get_settings().home
     truth = truth or _default_truth(home)
     with console.status(f"training {kind} ({trials} trials)…", spinner="dots"):
-        result = train_model(kind, trials=trials, timeout=timeout, home=home, seed=seed, truth_dir=truth)  # type: ignore[arg-type]
+        result = train_model(
+            kind,  # type: ignore[arg-type]
+            trials=trials,
+            timeout=timeout,
+            home=home,
+            seed=seed,
+            truth_dir=truth,
+            every_months=every,
+            enterprise_fraction=sample,
+        )
     summary = {
         "kind": result.kind,
         "model": result.model_name,
@@ -437,13 +466,23 @@ def evaluate(
     if frame.empty:
         console.print("No training runs yet: run `zonecredit train credit` first.")
         return
-    columns = ["kind", "run_name", "status", "registered_version", "champion", "test_auc", "test_ks"]
-    columns += ["test_ece", "test_brier", "start_time"]
+    rows = []
+    for run in frame.to_dict("records"):
+        version = run["registered_version"]
+        name = f"{run['run_name']} v{version}" if isinstance(version, str) else run["run_name"]
+        status = "" if run["status"] == "FINISHED" else f" ({str(run['status']).lower()})"
+        rows.append(
+            [
+                name + (" ★" if run["champion"] else "") + status,
+                *(_cell(run[k]) for k in ("test_auc", "test_ks", "test_ece", "test_brier")),
+                f"{run['start_time']:%m-%d %H:%M}",
+            ]
+        )
     console.print(
         _table(
             "model runs and baselines (out-of-time test period)",
-            columns,
-            [[_cell(v) for v in row] for row in frame[columns].itertuples(index=False)],
+            ["run (★ champion)", "AUC", "KS", "ECE", "Brier", "started"],
+            rows,
         )
     )
 
@@ -451,8 +490,6 @@ def evaluate(
 def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return "" if value != value else f"{value:.4f}"
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
     return value
 
 
