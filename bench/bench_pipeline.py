@@ -1,0 +1,220 @@
+"""The whole pipeline, stage by stage, through the CLI: wall time and peak memory of each stage.
+
+    uv run python -m bench.bench_pipeline [--enterprises 100000] [--months 48] [--engine inprocess|dask]
+                                          [--trials 6] [--every 3] [--sample 1.0] [--keep DIR]
+
+Each stage is the command an operator runs, in its own process, so its peak memory is its own
+(``os.wait4`` reads the child's maximum resident set). ``--engine dask`` builds the feature table
+on a Dask ``LocalCluster`` (or ``ZONECREDIT_DASK_SCHEDULER``); the model stages print the out-of-time
+test figures of each model next to the scorecard and oracle baselines of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import machine, print_table
+from zonecredit.demo import latest_as_of
+
+SOURCES = ("registry", "tax", "tax_grade", "social_security", "utility", "ip", "statistics", "credit_events")
+KINDS = ("credit", "repair", "activity")
+
+
+def run_stage(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run ``zonecredit ARGS``; return (seconds, peak MiB, stdout); fail loudly on a non-zero exit."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "zonecredit.cli", *args], env=env, stdout=out, stderr=err
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            raise RuntimeError(
+                f"zonecredit {' '.join(args)} failed ({child.returncode}):\n{err.read()[-3000:]}"
+            )
+        return seconds, usage.ru_maxrss / 1024, out.read()
+
+
+def serve_and_score(env: dict[str, str], port: int, codes: list[str]) -> tuple[float, float, float]:
+    """Start ``zonecredit serve``; return seconds until /readyz answers 200, then p50 and max ms
+    of 50 stored-score requests for 100 enterprises each."""
+    key = json.loads(run_stage(["keys", "create", "--role", "scorer", "--json"], env)[2])["key"]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zonecredit.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            while True:
+                try:
+                    if http.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None or time.perf_counter() - start > 600:
+                    raise RuntimeError("the server did not become ready")
+                time.sleep(0.2)
+            ready = time.perf_counter() - start
+            latencies = []
+            for _ in range(50):
+                began = time.perf_counter()
+                response = http.post(
+                    "/v1/scores", json={"credit_codes": codes}, headers={"Authorization": f"Bearer {key}"}
+                )
+                latencies.append((time.perf_counter() - began) * 1000)
+                response.raise_for_status()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    return ready, latencies[len(latencies) // 2], latencies[-1]
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=20_000)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--engine", choices=("inprocess", "dask"), default="inprocess")
+    parser.add_argument("--trials", type=int, default=6, help="Optuna trials per model")
+    parser.add_argument("--every", type=int, default=3, help="months between the panel's as-of dates")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds of tuning per model at most")
+    parser.add_argument("--sample", type=float, default=1.0, help="share of enterprises to train on")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--keep", type=Path, help="work in this folder and keep it (default: a temporary one)"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.keep or Path(scratch)
+        stages, quality = run_pipeline(args, root)
+    label = f"{args.enterprises:,} enterprises × {args.months} months, {args.engine}"
+    text = print_table(
+        f"Pipeline stages — {label} — {machine()}",
+        ["stage", "seconds", "peak MiB", "result"],
+        [[name, f"{s:,.1f}", "—" if m != m else f"{m:,.0f}", note] for name, s, m, note in stages],
+    )
+    text += "\n" + print_table(
+        f"Models on the out-of-time test period — {label} (trials {args.trials}, as-of every "
+        f"{args.every} months, sample {args.sample:g})",
+        ["model", "AUC", "scorecard AUC", "oracle AUC", "gap to oracle", "ECE", "KS"],
+        quality,
+    )
+    return text
+
+
+def run_pipeline(
+    args: argparse.Namespace, root: Path
+) -> tuple[list[tuple[str, float, float, str]], list[list[Any]]]:
+    """Run every stage under ``root``; return the stage rows and the model-quality rows."""
+    home, world = root / "home", root / "world"
+    env = {**os.environ, "ZONECREDIT_HOME": str(home)}
+    stages: list[tuple[str, float, float, str]] = []
+    seconds, peak, _ = run_stage(
+        [
+            "data",
+            "synth",
+            "--enterprises",
+            str(args.enterprises),
+            "--months",
+            str(args.months),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(world),
+        ],
+        env,
+    )
+    stages.append(("synthetic world", seconds, peak, f"{args.enterprises:,} enterprises"))
+    total, top, rows = 0.0, 0.0, 0
+    for source in SOURCES:
+        seconds, peak, out = run_stage(
+            ["data", "ingest", source, str(world / "sources" / source), "--json"], env
+        )
+        total, top = total + seconds, max(top, peak)
+        rows += json.loads(out)["rows_loaded"]
+    stages.append(("ingest (8 sources)", total, top, f"{rows:,} rows loaded"))
+    as_of = f"{latest_as_of(home):%Y-%m-%d}"
+    seconds, peak, out = run_stage(
+        ["features", "build", "--as-of", as_of, "--engine", args.engine, "--json"], env
+    )
+    table = json.loads(out)
+    stages.append((f"features as of {as_of} ({args.engine})", seconds, peak, f"{table['columns']} columns"))
+    quality: list[list[Any]] = []
+    for kind in KINDS:
+        seconds, peak, out = run_stage(
+            [
+                "train",
+                kind,
+                "--trials",
+                str(args.trials),
+                "--every",
+                str(args.every),
+                "--sample",
+                str(args.sample),
+                "--seed",
+                str(args.seed),
+                "--timeout",
+                str(args.timeout),
+                "--truth",
+                str(world / "truth"),
+                "--json",
+            ],
+            env,
+        )
+        result = json.loads(out)
+        stages.append((f"train {kind}", seconds, peak, f"v{result['version']}, {result['reason']}"))
+    runs = json.loads(run_stage(["evaluate", "--json"], env)[2])
+    for kind in KINDS:
+        latest = {}
+        for run in runs:  # newest first
+            if run["kind"] == kind and run["status"] == "FINISHED":
+                latest.setdefault(run["role"], run)
+        model, card, oracle = (latest.get(r, {}) for r in ("model", "scorecard", "oracle"))
+        gap = oracle.get("test_auc", float("nan")) - model.get("test_auc", float("nan"))
+        quality.append(
+            [
+                kind,
+                *(f"{r.get('test_auc', float('nan')):.4f}" for r in (model, card, oracle)),
+                f"{gap:.4f}",
+                f"{model.get('test_ece', float('nan')):.4f}",
+                f"{model.get('test_ks', float('nan')):.4f}",
+            ]
+        )
+    seconds, peak, out = run_stage(["score", "--as-of", as_of, "--json"], env)
+    scored = json.loads(out)
+    stages.append(("batch scores", seconds, peak, f"{scored['enterprises']:,} enterprises"))
+    import pandas as pd
+
+    codes = pd.read_parquet(table["path"], columns=["credit_code"])["credit_code"].head(100).tolist()
+    ready, p50, worst = serve_and_score(env, args.port, codes)
+    stages.append(
+        (
+            "serve: start to ready",
+            ready,
+            float("nan"),
+            f"stored scores ×100: p50 {p50:.1f} ms, max {worst:.1f} ms",
+        )
+    )
+    return stages, quality
+
+
+if __name__ == "__main__":
+    main()
