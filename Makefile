@@ -31,7 +31,8 @@ format: install ## Apply ruff formatting and fixes
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-bench: install ## Run the benchmarks and print their tables
+bench: install ## Run every benchmark (under 30 minutes) and write BENCHMARKS.md; needs wrk (installed if missing)
+	@command -v wrk >/dev/null 2>&1 || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wrk >/dev/null; }
 	$(RUN) python -m bench
 
 clean: ## Remove the local data directory and caches
