@@ -1,6 +1,6 @@
 """The whole pipeline, stage by stage, through the CLI: wall time and peak memory of each stage.
 
-    uv run python -m bench.bench_pipeline [--enterprises 10000] [--months 48] [--engine inprocess|dask]
+    uv run python -m bench.bench_pipeline [--enterprises 10000] [--months 48] [--engine inprocess|chunked|dask]
                                           [--trials 6] [--every 3] [--sample 1.0] [--keep DIR]
 
 Each stage is the command an operator runs, in its own process, so its peak memory is its own
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=48)
-    parser.add_argument("--engine", choices=("inprocess", "dask"), default="inprocess")
+    parser.add_argument("--engine", choices=("inprocess", "chunked", "dask"), default="inprocess")
     parser.add_argument("--trials", type=int, default=6, help="Optuna trials per model")
     parser.add_argument("--every", type=int, default=3, help="months between the panel's as-of dates")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds of tuning per model at most")
