@@ -11,6 +11,7 @@ enterprise, so the three give the same table; the engine is a deployment choice,
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -125,32 +126,44 @@ def iter_chunks(
         yield compute_partition(key, partitions, as_of, corrections)
 
 
+@contextmanager
+def dask_client(scheduler: str | None = None) -> Iterator[Client]:
+    """Connect to the Dask scheduler at ``scheduler``, or start a local cluster for the duration.
+
+    A local cluster has one single-threaded worker process per core: the feature function and
+    pandas hold the GIL, so processes, not threads, give the parallelism.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
 def _run_dask(
     partitions: Partitions, as_of: date, corrections: pd.DataFrame | None, client: Client | None
 ) -> pd.DataFrame:
-    from distributed import Client, LocalCluster
-
-    own_cluster = None
     if client is None:
-        own_cluster = LocalCluster(processes=True, threads_per_worker=1)
-        client = Client(own_cluster)
-    try:
-        # One copy of the partition source and the corrections per worker, not one per task.
-        [source_future] = client.scatter([partitions], broadcast=True)
-        [corrections_future] = client.scatter([corrections], broadcast=True)
-        futures = client.map(
-            compute_partition,
-            partitions.partition_keys(),
-            partitions=source_future,
-            as_of=as_of,
-            corrections=corrections_future,
-            pure=False,
-        )
-        return _in_order(client.gather(futures), as_of)
-    finally:
-        if own_cluster is not None:
-            client.close()
-            own_cluster.close()
+        with dask_client() as own:
+            return _run_dask(partitions, as_of, corrections, own)
+    # One copy of the partition source and the corrections per worker, not one per task.
+    [source_future] = client.scatter([partitions], broadcast=True)
+    [corrections_future] = client.scatter([corrections], broadcast=True)
+    futures = client.map(
+        compute_partition,
+        partitions.partition_keys(),
+        partitions=source_future,
+        as_of=as_of,
+        corrections=corrections_future,
+        pure=False,
+    )
+    return _in_order(client.gather(futures), as_of)
 
 
 def run_features(
@@ -211,9 +224,7 @@ def build_features(as_of: date, home: Path | None = None, engine: str = "inproce
     folder = feature_path(home, as_of)
     if engine == "chunked":
         return write_features(iter_chunks(partitions, as_of, corrections), folder)
-    if engine == "dask" and settings.dask_scheduler:
-        from distributed import Client
-
-        with Client(settings.dask_scheduler) as client:
+    if engine == "dask":
+        with dask_client(settings.dask_scheduler) as client:
             return write_features([run_features(partitions, as_of, corrections, engine, client)], folder)
     return write_features([run_features(partitions, as_of, corrections, engine)], folder)

@@ -11,15 +11,20 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from features.compute import compute_features, inputs_reported_through
-from features.engines import WarehousePartitions
+from features.engines import Partitions, WarehousePartitions
 from features.labels import compute_labels, get_label, label_window
 from features.pointintime import as_timestamp
 from features.registry import FEATURE_SET_VERSION
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from distributed import Client
 
 
 class LeakageError(AssertionError):
@@ -84,6 +89,43 @@ def build_panel(
         feature_set_version=FEATURE_SET_VERSION,
     )
     return panel
+
+
+def partition_panel(
+    key: int,
+    partitions: Partitions,
+    as_of_dates: list[pd.Timestamp],
+    label: str,
+    corrections: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Return the panel rows of one partition over every as-of date: a distributed panel's task."""
+    records = partitions(key)
+    return pd.concat([_panel_rows(records, d, label, corrections) for d in as_of_dates], ignore_index=True)
+
+
+def dask_panel(
+    client: Client,
+    partitions: Partitions,
+    as_of_dates: Iterable[date],
+    label: str,
+    corrections: pd.DataFrame | None = None,
+) -> dd.DataFrame:
+    """Return the panel as a Dask DataFrame, one partition per warehouse partition, kept on the
+    workers: for training with ``lightgbm.dask`` on more rows than one machine holds."""
+    import dask.dataframe as dd
+
+    dates = sorted({as_timestamp(d) for d in as_of_dates})
+    [corrections_future] = client.scatter([corrections], broadcast=True)
+    futures = client.map(
+        partition_panel,
+        partitions.partition_keys(),
+        partitions=partitions,
+        as_of_dates=dates,
+        label=label,
+        corrections=corrections_future,
+        pure=False,
+    )
+    return dd.from_delayed(futures, verify_meta=False)
 
 
 def split_out_of_time(

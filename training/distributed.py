@@ -7,6 +7,8 @@ LightGBM has no early stopping, so the number of rounds comes from a single-mach
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dask.dataframe as dd
@@ -48,3 +50,30 @@ def train_dask(
     booster = model.to_local().booster_
     local_train = train.head(min(len(valid), 50_000), npartitions=-1)
     return scoring_model(kind, spec, booster, local_train, valid)
+
+
+def fit_on_cluster(
+    kind: Kind,
+    home: Path,
+    as_of_dates: list[pd.Timestamp],
+    valid: pd.DataFrame,
+    tuned: dict[str, Any],
+    num_boost_round: int,
+    seed: int = 0,
+) -> tuple[ScoringModel, int]:
+    """Build the training panel of every enterprise on the cluster and fit there.
+
+    The cluster is ``ZONECREDIT_DASK_SCHEDULER``, or a local one for the duration. Returns the model
+    and how many training rows it saw.
+    """
+    from data.corrections import read_corrections
+    from features.engines import WarehousePartitions, dask_client
+    from features.panel import dask_panel
+    from zonecredit.settings import get_settings
+
+    settings = get_settings()
+    corrections = read_corrections(date.today(), settings.resolved_database_url)
+    with dask_client(settings.dask_scheduler) as client:
+        panel = dask_panel(client, WarehousePartitions(home), as_of_dates, kind, corrections)
+        model = train_dask(client, kind, panel, valid, tuned, num_boost_round, seed)
+        return model, int(panel.map_partitions(len).sum().compute())

@@ -26,6 +26,7 @@ from models.preprocess import FeatureSpec
 from models.scoring import KINDS, Kind, ScoringModel, registered_name
 from training import gate
 from training.baselines import Scorecard, oracle_probability
+from training.distributed import fit_on_cluster
 from training.fit import fit_booster, outcome, scoring_model, search_space
 from training.interrupt import interruptible
 from training.metrics import METRICS, metrics_by_zone, population_stability_index, score_metrics
@@ -177,16 +178,21 @@ def train(
     progress: bool = False,
     every_months: int = 1,
     enterprise_fraction: float = 1.0,
+    engine: str = "inprocess",
 ) -> TrainResult:
     """Train, log, register and gate one model; return the registered version and the decision.
 
     ``progress`` shows a bar over the Optuna trials (the long step). Without a ``panel``, one is
     built from the warehouse; ``every_months`` and ``enterprise_fraction`` thin it (``load_panel``).
+    ``engine="dask"`` tunes on that panel, then fits the final model on the training as-of dates of
+    every enterprise on a Dask cluster (``fit_on_cluster``): tune on a sample, fit on everything.
     """
     from zonecredit.settings import get_settings
 
     if kind not in KINDS:
         raise ValueError(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
+    if engine not in ("inprocess", "dask"):
+        raise ValueError(f"unknown training engine {engine!r}; choose inprocess or dask")
     settings = get_settings()
     home = Path(home or settings.home)
     home.mkdir(parents=True, exist_ok=True)
@@ -245,11 +251,19 @@ def train(
         )
         best = _best_params(study)
         mlflow.log_params({f"lgb_{k}": v for k, v in best.items()})
-        booster = fit_booster(kind, spec, train_rows, valid_rows, best, seed)
-        model = scoring_model(kind, spec, booster, train_rows, valid_rows)
+        if engine == "dask":
+            rounds = int(study.best_trial.user_attrs["best_iteration"])
+            model, cluster_rows = fit_on_cluster(
+                kind, home, sorted(train_rows["as_of"].unique()), valid_rows, best, rounds, seed
+            )
+            mlflow.log_params({"engine": "dask", "rows_train_cluster": cluster_rows})
+        else:
+            booster = fit_booster(kind, spec, train_rows, valid_rows, best, seed)
+            model = scoring_model(kind, spec, booster, train_rows, valid_rows)
+            rounds = booster.best_iteration
         mlflow.log_params(
             {
-                "lgb_best_iteration": booster.best_iteration,
+                "lgb_best_iteration": rounds,
                 "calibration": model.calibrator.method,
                 **{f"threshold_{k}": v for k, v in model.thresholds.items()},
             }

@@ -397,6 +397,9 @@ def train(
     sample: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="Train on this share of enterprises (whole).")
     ] = 1.0,
+    engine: Annotated[
+        str, typer.Option(help="inprocess, or dask: tune on the panel, fit on every enterprise on Dask.")
+    ] = "inprocess",
     truth: Annotated[
         Path | None,
         typer.Option(help="Ground truth of a synthetic world for the oracle baseline (default: if any)."),
@@ -409,6 +412,8 @@ def train(
 
     if kind not in KINDS:
         _fail(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
+    if engine not in ("inprocess", "dask"):
+        _fail(f"unknown engine {engine!r}; choose inprocess or dask")
     home = get_settings().home
     truth = truth or _default_truth(home)
     with console.status(f"training {kind} ({trials} trials)…", spinner="dots"):
@@ -421,6 +426,7 @@ def train(
             truth_dir=truth,
             every_months=every,
             enterprise_fraction=sample,
+            engine=engine,
         )
     summary = {
         "kind": result.kind,
