@@ -1,12 +1,14 @@
 """The whole pipeline, stage by stage, through the CLI: wall time and peak memory of each stage.
 
-    uv run python -m bench.bench_pipeline [--enterprises 10000] [--months 48] [--engine inprocess|chunked|dask]
-                                          [--trials 6] [--every 3] [--sample 1.0] [--keep DIR]
+    uv run python -m bench.bench_pipeline [--enterprises 10000] [--months 48]
+        [--engine inprocess|chunked|dask] [--trials 6] [--every 3] [--sample 1.0] [--keep DIR]
 
 Each stage is the command an operator runs, in its own process, so its peak memory is its own
-(``os.wait4`` reads the child's maximum resident set). ``--engine dask`` builds the feature table
-on a Dask ``LocalCluster`` (or ``ZONECREDIT_DASK_SCHEDULER``); the model stages print the out-of-time
-test figures of each model next to the scorecard and oracle baselines of the same run.
+(``os.wait4`` reads the child's maximum resident set; with ``--engine dask`` the workers' memory is
+not counted). ``--engine dask`` builds the feature table and fits the final models on a Dask
+``LocalCluster`` (or ``ZONECREDIT_DASK_SCHEDULER``), tuning on ``--sample`` of the enterprises; the
+model stages print the out-of-time test figures of each model next to the scorecard and oracle
+baselines of the same run.
 """
 
 from __future__ import annotations
@@ -163,6 +165,8 @@ def run_pipeline(
             [
                 "train",
                 kind,
+                "--engine",
+                "dask" if args.engine == "dask" else "inprocess",
                 "--trials",
                 str(args.trials),
                 "--every",
