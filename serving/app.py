@@ -1,4 +1,4 @@
-"""``create_app(settings)``: the scoring service of SPEC §7. Nothing happens at import time.
+"""``create_app(settings)``: the API and dashboard of SPEC §7. Nothing happens at import time.
 
 The lifespan loads the champions, starts the alias watcher and the audit writer, and stops them
 (flushing the audit log) on shutdown. ``app_from_env`` is the factory uvicorn workers call.
@@ -10,9 +10,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
+from serving.dashboard import STATIC_DIR
+from serving.dashboard import router as dashboard_router
 from serving.deps import ServiceState
 from serving.errors import install_handlers
 from serving.observability import Metrics, RequestMiddleware, configure_logging
@@ -61,6 +64,8 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     install_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(dashboard_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
     return app
 

@@ -192,6 +192,31 @@ def ranking_rows(
         yield {"rank": rank, **row}
 
 
+def industries(connection: sa.Connection, principal: Principal) -> list[str]:
+    """Return the industry divisions present among the scored enterprises of the caller's zones."""
+    conditions = present(
+        zone_condition(principal, latest_scores.c.zone), latest_scores.c.industry.is_not(None)
+    )
+    column = latest_scores.c.industry
+    query = sa.select(column).where(*conditions).distinct().order_by(column)
+    return list(connection.execute(query).scalars())
+
+
+def active_warnings_of(connection: sa.Connection, credit_codes: list[str]) -> dict[str, list[dict]]:
+    """Return each enterprise's active warnings (kind and level), for the rows of one page."""
+    found: dict[str, list[dict]] = {}
+    if not credit_codes:
+        return found
+    rows = connection.execute(
+        sa.select(warnings.c.credit_code, warnings.c.kind, warnings.c.level)
+        .where(warnings.c.credit_code.in_(credit_codes), warnings.c.active.is_(True))
+        .order_by(warnings.c.kind)
+    ).mappings()
+    for row in rows:
+        found.setdefault(row["credit_code"], []).append({"kind": row["kind"], "level": row["level"]})
+    return found
+
+
 def warning_page(
     connection: sa.Connection,
     principal: Principal,
@@ -334,17 +359,55 @@ def enterprise_detail(
     corrections = read_corrections(None, settings.resolved_database_url, [credit_code])
     person = {k: v for k, v in profile.items() if k != "updated_at"}
     person["legal_rep_id"] = mask_personal_id(person["legal_rep_id"], principal)
-    records = credit_records([credit_code], settings.home)[RECORD_COLUMNS]
+    records = record_status(credit_records([credit_code], settings.home), latest["as_of"])
     return {
         "profile": person,
         "score": orjson.loads(latest["public_json"]),
         "history": [dict(h) for h in history],
-        "records": frame_records(records),
+        "records": frame_records(records.drop(columns=["credit_code"])),
         "corrections": frame_records(corrections.drop(columns=["recorded_at"])),
         "warnings": [dict(w) for w in active],
     }
 
 
-def days_between(start: date | None, end: date) -> int | None:
-    """Return whole days from ``start`` to ``end`` (None without a start)."""
-    return None if start is None else (end - start).days
+def record_status(records: pd.DataFrame, on: date) -> pd.DataFrame:
+    """Return credit records with their repair status on ``on`` and the windows of SPEC §3.
+
+    Adds ``status`` (positive, later, repaired, removed, expired, listed, repairable, waiting,
+    in_force), ``shown_from``/``shown_until`` (display window), ``repairable_from`` and
+    ``days_unrepaired`` (days on display without repair, for records still counting on ``on``).
+    """
+    from features.rules import (
+        LIST_KINDS,
+        NEGATIVE_KINDS,
+        display_end,
+        display_start,
+        in_force,
+        repairable_from,
+    )
+
+    stamp = pd.Timestamp(on)
+    out = records.copy()
+    start, end, repairable = display_start(out), display_end(out), repairable_from(out)
+    counting = in_force(out, stamp)
+    is_list = out["kind"].isin(LIST_KINDS).to_numpy(bool)
+    status = np.select(
+        [
+            ~out["kind"].isin(NEGATIVE_KINDS).to_numpy(bool),
+            (start > stamp).to_numpy(bool),
+            (out["repaired_on"] <= stamp).to_numpy(bool),
+            (out["removed_on"] <= stamp).to_numpy(bool),
+            ~counting.to_numpy(bool),
+            is_list,
+            (repairable <= stamp).to_numpy(bool),
+            repairable.notna().to_numpy(bool),
+        ],
+        ["positive", "later", "repaired", "removed", "expired", "listed", "repairable", "waiting"],
+        "in_force",
+    )
+    out["status"] = status
+    out["shown_from"] = start
+    out["shown_until"] = end.where(~is_list)
+    out["repairable_from"] = repairable
+    out["days_unrepaired"] = ((stamp - start).dt.days).where(counting)
+    return out

@@ -133,6 +133,24 @@ def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> l
         return list(connection.execute(query).scalars())
 
 
+def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str, str]:
+    """Return (credit code, event id) of an abnormal-operation listing that is the only negative record
+    in force for an enterprise scored in ``zone``, so that revoking it moves the score.
+
+    ``skip`` picks another enterprise, so that tests that uphold disputes do not meet each other.
+    """
+    from serving.queries import credit_records, record_status
+
+    records = credit_records(some_codes(settings, zone, 100_000), settings.home)
+    status = record_status(records, AS_OF_DATES[-1])
+    counting = status[status["status"].isin(["listed", "repairable", "waiting", "in_force"])]
+    alone = counting[counting.groupby("credit_code")["event_id"].transform("size") == 1]
+    listed = alone[alone["kind"] == "abnormal_operation"].sort_values("credit_code")
+    assert len(listed) > skip, f"the small world has enough abnormal-operation listings in {zone}"
+    row = listed.iloc[-1 - skip]
+    return str(row["credit_code"]), str(row["event_id"])
+
+
 def frame_of_features(settings: Settings, as_of: date = AS_OF_DATES[-1]) -> pd.DataFrame:
     """Return the feature table the batch scored."""
     from features.engines import feature_path

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from data.warehouse import read_source
-from tests.serving.fixtures import Keys, some_codes
+from tests.serving.fixtures import Keys, disputable_record
 
 
 @pytest.fixture(scope="module")
 def disputed(settings) -> tuple[str, str]:
     """A teda enterprise with a negative credit record, and that record's id."""
-    teda = set(some_codes(settings, "teda", 1000))
-    events = read_source("credit_events", settings.home)
-    events = events[
-        events["credit_code"].isin(teda) & events["kind"].isin(["admin_penalty", "abnormal_operation"])
-    ]
-    assert not events.empty, "the small world has penalties in teda"
-    last = events.sort_values(["credit_code", "event_id"]).iloc[-1]
-    return str(last["credit_code"]), str(last["event_id"])
+    return disputable_record(settings, "teda")
 
 
 def _file(client, key: str, code: str, event_id: str, action: str = "revoke"):

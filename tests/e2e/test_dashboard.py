@@ -1,0 +1,175 @@
+"""The dashboard in headless Chromium (Debian's, through Playwright): what a zone administrator does.
+
+A real uvicorn server over the scored test world; every page visited is screenshotted into
+``tests/e2e/screenshots/`` (gitignored). Without /usr/bin/chromium the tests skip locally and fail
+under CI (``CI=true``), like the PostgreSQL tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.serving.fixtures import (
+    Keys,
+    disputable_record,
+    make_keys,
+    running_server,
+    served_world,
+    some_codes,
+)
+from zonecredit.settings import Settings
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path(os.environ.get("ZONECREDIT_TEST_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+VIEWPORT = {"width": 1360, "height": 900}
+
+
+@dataclass(frozen=True)
+class Site:
+    base: str
+    settings: Settings
+    keys: Keys
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Return Chromium's path; skip (or fail under CI) when it is not installed."""
+    if not CHROMIUM.exists():
+        reason = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} — CI must run the browser tests")
+        pytest.skip(reason)
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    from serving.app import create_app
+
+    settings = served_world(tmp_path_factory).settings()
+    keys = make_keys(settings.resolved_database_url)
+    with running_server(create_app(settings, watch_champions=False)) as base:
+        yield Site(base, settings, keys)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str):  # -> playwright Browser
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Chromium refuses its sandbox as root (CI runs as root); the pages are our own.
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        launched = playwright.chromium.launch(executable_path=chromium, args=args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, site: Site):  # -> a signed-in playwright Page of the teda administrator
+    context = browser.new_context(viewport=VIEWPORT, base_url=site.base, locale="zh-CN")
+    tab = context.new_page()
+    tab.goto("/ranking")
+    assert tab.url.startswith(f"{site.base}/login"), "signed-out visitors are sent to sign in"
+    tab.fill("#key", site.keys.admin_teda)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(f"{site.base}/ranking")
+    yield tab
+    context.close()
+
+
+def shoot(tab, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_admin_filters_the_ranking_and_opens_an_enterprise(page, site: Site):
+    assert "teda admin" in page.inner_text("header")
+    page.goto("/")
+    assert page.locator("svg.chart").count() >= 3, "grade, class and activity charts are drawn"
+    shoot(page, "overview")
+    page.goto("/ranking")
+    page.select_option("select[name=class]", "D")
+    page.click("#ranking-filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*class=D.*"))
+    classes = page.locator("table.ranking tbody .badge[class*=class-]").all_inner_texts()
+    assert classes and set(classes) == {"D"}
+    score_column = "table.ranking tbody td:nth-child(6)"
+    page.click("table.ranking thead a:has-text('信用分')")  # from the riskiest first to the safest first
+    page.wait_for_url(re.compile(r".*[?&]sort=score(&|$).*"))
+    ascending = [int(s) for s in page.locator(score_column).all_inner_texts()]
+    assert ascending == sorted(ascending)
+    page.click("table.ranking thead a:has-text('信用分')")
+    page.wait_for_url(re.compile(r".*[?&]sort=-score(&|$).*"))
+    descending = [int(s) for s in page.locator(score_column).all_inner_texts()]
+    assert descending == sorted(descending, reverse=True)
+    shoot(page, "ranking")
+    first = page.locator("table.ranking tbody td:nth-child(2) a").first
+    code = first.inner_text()
+    first.click()
+    page.wait_for_url(f"{site.base}/enterprises/{code}")
+    assert code in page.inner_text("h1")
+    assert page.locator("#history svg.chart").count() == 1
+    assert page.locator("#records").is_visible() and page.locator("#improvement").is_visible()
+    shoot(page, "enterprise")
+
+
+def test_admin_upholds_a_dispute_and_sees_the_rescore(page, site: Site):
+    code, event_id = disputable_record(site.settings, "teda", skip=2)
+    page.goto(f"/enterprises/{code}")
+    before = page.inner_text("#score-value")
+    page.select_option("#file-dispute select[name=event_id]", event_id)
+    page.select_option("#file-dispute select[name=action]", "revoke")
+    page.fill("#file-dispute textarea[name=claim]", "处罚决定已被复议撤销")
+    page.click("#file-dispute button[type=submit]")
+    page.wait_for_url(re.compile(r".*/disputes/\d+$"))
+    dispute_url = page.url
+    page.goto("/disputes")
+    assert event_id in page.inner_text("#dispute-list")
+    shoot(page, "disputes")
+    page.goto(dispute_url)
+    page.click("button[value=under_review]")
+    page.wait_for_url(dispute_url)
+    page.fill("textarea[name=note]", "复议决定书确认处罚已撤销")
+    page.click("button[value=upheld]")
+    page.wait_for_url(dispute_url)
+    assert page.inner_text("#dispute-status") == "已支持"
+    rescoring = page.locator("#rescoring")
+    assert rescoring.is_visible()
+    old = page.locator("#score-before td").all_inner_texts()
+    new = page.locator("#score-after td").all_inner_texts()
+    assert old[0] == before, "the score before is the one the enterprise page showed"
+    assert old != new, "revoking the penalty moved the score"
+    shoot(page, "dispute")
+    page.goto(f"/enterprises/{code}")
+    assert page.inner_text("#score-value") == new[0]
+    assert page.locator("#history tr.trigger-dispute").count() == 1
+
+
+def test_language_switches_to_english_and_back(page):
+    page.goto("/warnings")
+    assert page.inner_text("h1") == "预警"
+    page.click("#switch-lang")
+    page.wait_for_url(re.compile(r".*lang=en.*"))
+    assert page.inner_text("h1") == "Warnings"
+    shoot(page, "warnings-en")
+    page.goto("/quality")
+    assert page.inner_text("h1") == "Data quality", "the choice is remembered across pages"
+    shoot(page, "quality-en")
+    page.click("#switch-lang")
+    assert page.inner_text("h1") == "数据质量"
+
+
+def test_another_zones_enterprise_is_not_reachable_by_url(page, site: Site):
+    hitech = some_codes(site.settings, "hitech", 1)[0]
+    response = page.goto(f"/enterprises/{hitech}")
+    assert response is not None and response.status == 404
+    assert "未找到" in page.inner_text("h1")
+    assert page.locator("#current-score").count() == 0
+    shoot(page, "other-zone-404")
