@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import mlflow
 import numpy as np
@@ -117,6 +118,20 @@ def tune(
     return study
 
 
+def use_experiment(name: str, home: Path) -> None:
+    """Make ``name`` the active experiment, creating it with its artifacts under ``home``.
+
+    Without an artifact location, MLflow puts a local store's artifacts in ``./mlruns`` of whatever
+    folder the process happens to run in, outside the data directory. A tracking server keeps its
+    own default.
+    """
+    if mlflow.get_experiment_by_name(name) is None:
+        local = urlparse(mlflow.get_tracking_uri()).scheme in ("", "file", "sqlite")
+        location = (home / "mlartifacts").resolve().as_uri() if local else None
+        mlflow.create_experiment(name, artifact_location=location)
+    mlflow.set_experiment(name)
+
+
 def _best_params(study: optuna.Study) -> dict[str, Any]:
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
@@ -202,7 +217,7 @@ def train(
     spec = FeatureSpec.from_registry(kind)
     fingerprint = data_fingerprint(panel)
     mlflow.set_tracking_uri(tracking_uri or settings.resolved_mlflow_tracking_uri)
-    mlflow.set_experiment(registered_name(kind))
+    use_experiment(registered_name(kind), home)
     client = MlflowClient()
     name = registered_name(kind)
     y_test = outcome(kind, test_rows)

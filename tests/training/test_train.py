@@ -1,4 +1,6 @@
-"""What a training run hands back to an analyst: the gate's comparison on the shared holdout."""
+"""What a training run hands back to an analyst, and where its MLflow artifacts are kept."""
+
+import pytest
 
 from training.gate import GateDecision
 from training.metrics import METRICS
@@ -25,3 +27,22 @@ def test_without_a_champion_the_comparison_has_the_challenger_alone():
         "model"
     ].tolist() == ["challenger"]
     assert _result(None).holdout_comparison().empty
+
+
+@pytest.mark.slow
+def test_a_local_experiment_keeps_its_artifacts_in_the_data_directory(tmp_path, monkeypatch):
+    import mlflow
+
+    from training.train import use_experiment
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # MLflow's default would write ./mlruns here
+    home = tmp_path / "home"
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    use_experiment("zonecredit-credit", home)
+    use_experiment("zonecredit-credit", home)  # found, not created twice
+    with mlflow.start_run():
+        mlflow.log_text("card", "model_card.md")
+    assert list((home / "mlartifacts").rglob("model_card.md"))
+    assert not (elsewhere / "mlruns").exists()
