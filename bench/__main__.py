@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.bench_features",
     "bench.bench_models",
     "bench.bench_api",
+    "bench.bench_dashboard",
     "bench.bench_pipeline",
 ]
 

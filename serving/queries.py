@@ -33,11 +33,13 @@ CLASSES = ("A", "B", "C", "D")
 SORTS: tuple[Sort, ...] = ("-score", "score", "pd", "-pd", "name", "credit_code")
 WARNING_KINDS = ("repair", "dormancy")
 WARNING_LEVELS = ("red", "amber")
+# Descending orders break ties by descending credit code: then one index (column, credit_code) serves
+# both directions, walked forwards or backwards (migration 0002).
 _ORDER = {
-    "-score": (latest_scores.c.score.desc(), latest_scores.c.credit_code),
+    "-score": (latest_scores.c.score.desc(), latest_scores.c.credit_code.desc()),
     "score": (latest_scores.c.score, latest_scores.c.credit_code),
     "pd": (latest_scores.c.pd, latest_scores.c.credit_code),
-    "-pd": (latest_scores.c.pd.desc(), latest_scores.c.credit_code),
+    "-pd": (latest_scores.c.pd.desc(), latest_scores.c.credit_code.desc()),
     "name": (latest_scores.c.name, latest_scores.c.credit_code),
     "credit_code": (latest_scores.c.credit_code,),
 }
@@ -173,12 +175,23 @@ def ranking_page(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Return (matching total, one page of ranked enterprises) of the caller's zones."""
+    """Return (matching total, one page of ranked enterprises) of the caller's zones.
+
+    The page's credit codes are found first from the ordering index alone, then only those rows
+    are read: a deep offset skips index entries rather than whole rows.
+    """
     conditions = ranking.conditions(principal)
     total = connection.execute(
         sa.select(sa.func.count()).select_from(latest_scores).where(*conditions)
     ).scalar_one()
-    rows = connection.execute(_ranking_select(conditions, sort).limit(limit).offset(offset)).mappings()
+    page = (
+        sa.select(latest_scores.c.credit_code)
+        .where(*conditions)
+        .order_by(*_ORDER[sort])
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = connection.execute(_ranking_select([latest_scores.c.credit_code.in_(page)], sort)).mappings()
     return total, [{"rank": offset + i + 1, **row} for i, row in enumerate(rows)]
 
 

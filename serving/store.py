@@ -76,8 +76,11 @@ latest_scores = sa.Table(
     sa.Column("industry", sa.String(8), nullable=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("public_json", sa.Text, nullable=False),  # the response body of GET …/score
-    sa.Index("ix_latest_scores_zone_score", "zone", "score"),
-    sa.Index("ix_latest_scores_score", "score"),
+    # Ranking orders end with the credit code (tie-break): pages walk these indexes in order.
+    sa.Index("ix_latest_scores_score_credit_code", "score", "credit_code"),
+    sa.Index("ix_latest_scores_zone_score_credit_code", "zone", "score", "credit_code"),
+    sa.Index("ix_latest_scores_pd_credit_code", "pd", "credit_code"),
+    sa.Index("ix_latest_scores_name_credit_code", "name", "credit_code"),
     sa.Index("ix_latest_scores_grade", "grade"),
     sa.Index("ix_latest_scores_class", "supervision_class"),
     sa.Index("ix_latest_scores_industry", "industry"),

@@ -39,3 +39,11 @@ def test_bad_pagination_and_filters_are_422(client, keys: Keys, query: str):
     response = client.get(f"/v1/rankings?{query}", headers=Keys.header(keys.analyst))
     assert response.status_code == 422
     assert response.json()["detail"]
+
+
+def test_warning_filter_keeps_enterprises_with_an_active_warning(client, keys: Keys):
+    warned = client.get("/v1/rankings?warning=repair&limit=500", headers=Keys.header(keys.analyst)).json()
+    listed = client.get("/v1/warnings?kind=repair&limit=500", headers=Keys.header(keys.analyst)).json()
+    assert warned["total"] == len({w["credit_code"] for w in listed["items"]}) > 0
+    assert {i["credit_code"] for i in warned["items"]} == {w["credit_code"] for w in listed["items"]}
+    assert client.get("/v1/rankings?warning=other", headers=Keys.header(keys.analyst)).status_code == 422
