@@ -75,6 +75,7 @@ STATIC_DIR = HERE / "static"
 DASHBOARD_ROLES = ("admin", "analyst")  # scorer keys may not read profiles, so may not sign in
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
+RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
 # A failure-to-repair warning raised in this many scoring batches marks a clear-out candidate.
 PERSISTENT_BATCHES = 2
 # Data-quality status of a batch by its load rate: "good" from the first bound, "watch" from the second.
@@ -404,7 +405,7 @@ def ranking_query(
         supervision_class=_choice(klass, CLASSES, "class"),
         warning=_choice(warning, ("any", *WARNING_KINDS), "warning"),  # type: ignore[arg-type]
     )
-    order = _choice(sort, SORTS, "sort") or "-score"
+    order = _choice(sort, SORTS, "sort") or RISKIEST_FIRST
     return RankingQuery(ranking, order, page, size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE)  # type: ignore[arg-type]
 
 
