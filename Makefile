@@ -4,10 +4,10 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: help install demo test test-fast lint format bench clean
+.PHONY: help install demo test test-fast lint format bench notebooks strip-notebooks clean
 
 help: ## Show the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 install: ## Install uv if missing, then the locked environment (uv.lock)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -35,5 +35,11 @@ bench: install ## Run every benchmark (under 30 minutes) and write BENCHMARKS.md
 	@command -v wrk >/dev/null 2>&1 || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wrk >/dev/null; }
 	$(RUN) python -m bench
 
-clean: ## Remove the local data directory and caches
-	rm -rf .zonecredit .pytest_cache .mypy_cache .ruff_cache
+notebooks: install ## Run the analyst notebooks top to bottom on a fresh small synthetic world (as CI does)
+	$(RUN) pytest -m slow -q tests/notebooks
+
+strip-notebooks: install ## Clear outputs and execution counts from notebooks/ before committing
+	$(RUN) python -m tests.notebooks.outputs --strip
+
+clean: ## Remove the local data directories and caches
+	rm -rf .zonecredit notebooks/.zonecredit-notebooks .pytest_cache .mypy_cache .ruff_cache
