@@ -25,7 +25,7 @@ test-fast: install ## Run the fast tests only
 lint: install ## ruff check, ruff format --check, mypy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy zonecredit data features models serving
+	$(RUN) mypy zonecredit data features models serving training
 
 format: install ## Apply ruff formatting and fixes
 	$(RUN) ruff check --fix .
