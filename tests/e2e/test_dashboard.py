@@ -132,11 +132,11 @@ def test_admin_upholds_a_dispute_and_sees_the_rescore(page, site: Site):
     assert event_id in page.inner_text("#dispute-list")
     shoot(page, "disputes")
     page.goto(dispute_url)
-    page.click("button[value=under_review]")
-    page.wait_for_url(dispute_url)
+    with page.expect_navigation(url=dispute_url):  # each step posts, then lands on the same page
+        page.click("button[value=under_review]")
     page.fill("textarea[name=note]", "复议决定书确认处罚已撤销")
-    page.click("button[value=upheld]")
-    page.wait_for_url(dispute_url)
+    with page.expect_navigation(url=dispute_url):
+        page.click("button[value=upheld]")
     assert page.inner_text("#dispute-status") == "已支持"
     rescoring = page.locator("#rescoring")
     assert rescoring.is_visible()
@@ -160,7 +160,8 @@ def test_language_switches_to_english_and_back(page):
     page.goto("/quality")
     assert page.inner_text("h1") == "Data quality", "the choice is remembered across pages"
     shoot(page, "quality-en")
-    page.click("#switch-lang")
+    with page.expect_navigation():
+        page.click("#switch-lang")
     assert page.inner_text("h1") == "数据质量"
 
 
