@@ -14,7 +14,8 @@ def quality_rows(home: Path, source: str | None = None) -> list[dict[str, Any]]:
     rows = []
     for b in batch_summaries(home, source):
         q = b["quality"]
-        required = {c.name for c in get_source(b["source"]).columns if c.required}
+        # Columns that may be empty (a repair date before any repair) would read as incomplete.
+        required = {c.name for c in get_source(b["source"]).columns if c.required and not c.nullable}
         completeness = [v for k, v in q["completeness"].items() if k in required and v is not None]
         rows.append(
             {

@@ -219,3 +219,12 @@ def test_excel_and_parquet_exports(suffix: str, tmp_path: Path) -> None:
     assert loaded["filed_on_time"].tolist() == [True, False]
     assert loaded["arrears_days"].tolist() == [0, 30]
     assert read_quarantine("tax", tmp_path / "home")["row_number"].tolist() == [3]
+
+
+def test_min_completeness_ignores_columns_that_may_be_empty(tmp_path: Path) -> None:
+    from data.quality import quality_rows
+
+    ingest_file("credit_events", CORPUS / "credit_events_mixed.csv", tmp_path, received_on=RECEIVED_ON)
+    [row] = quality_rows(tmp_path, "credit_events")
+    # repaired_on and removed_on are mostly empty by nature; every mandatory column is filled
+    assert row["min_completeness"] == 1.0
