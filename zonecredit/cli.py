@@ -338,6 +338,9 @@ def demo(
     months: Annotated[int, typer.Option(min=24, help="Months of history.")] = 48,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic world and the models.")] = 7,
     trials: Annotated[int, typer.Option(min=1, help="Optuna trials per model.")] = 8,
+    history: Annotated[
+        int, typer.Option(min=1, help="Month-ends to score, ending with the latest (score history).")
+    ] = 12,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep serving afterwards.")] = True,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
 ) -> None:
@@ -352,7 +355,7 @@ def demo(
         f"[bold]demo[/]: {result['rows_loaded']:,} rows loaded, {result['rows_quarantined']:,} quarantined "
         f"from {result['files']} files into {settings.home}"
     )
-    done = train_and_score(settings.home, trials=trials, seed=seed, console=console)
+    done = train_and_score(settings.home, trials=trials, seed=seed, history_months=history, console=console)
     console.print(
         _table(
             "models",

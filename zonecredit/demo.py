@@ -55,8 +55,12 @@ def latest_as_of(home: Path) -> date:
     return (periods.max() + pd.offsets.MonthEnd(0)).date()
 
 
-def train_and_score(home: Path, trials: int, seed: int, console: Console | None = None) -> dict[str, Any]:
-    """Train the three models (champions on the first run), then score every enterprise."""
+def train_and_score(
+    home: Path, trials: int, seed: int, history_months: int = 12, console: Console | None = None
+) -> dict[str, Any]:
+    """Train the three models (champions on the first run), then score every enterprise at each of
+    the last ``history_months`` month-ends, oldest first, so that score histories and the zone
+    activity index have a past to show; the latest batch is the current one."""
     from models.scoring import KINDS
     from serving.batch import score_all
     from training.train import train
@@ -69,7 +73,9 @@ def train_and_score(home: Path, trials: int, seed: int, console: Console | None 
             results[kind] = train(
                 kind, trials=trials, home=home, seed=seed, truth_dir=truth if truth.is_dir() else None
             )
-    as_of = latest_as_of(home)
-    with console.status(f"scoring every enterprise as of {as_of:%Y-%m-%d}…"):
-        summary = score_all(as_of, get_settings())
+    latest = pd.Timestamp(latest_as_of(home))
+    months = pd.date_range(end=latest, periods=max(1, history_months), freq="ME")
+    for as_of in months:
+        with console.status(f"scoring every enterprise as of {as_of:%Y-%m-%d}…"):
+            summary = score_all(as_of.date(), get_settings())
     return {"models": results, "scores": summary}
