@@ -21,6 +21,7 @@ def test_the_champion_is_the_version_behind_the_alias(tmp_path: Path):
     model, _ = fitted("credit")
     tracking_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment("pyfunc")  # not the experiment id an earlier test left active in mlflow
     with mlflow.start_run():
         info = log_pyfunc(model, tmp_path)
     version = mlflow.register_model(info.model_uri, "zonecredit-credit").version

@@ -13,6 +13,7 @@ from training.train import serving_rows
 def test_pyfunc_output_equals_scoring_model_output(tmp_path):
     model, test = fitted("credit")
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_experiment("pyfunc")  # not the experiment id an earlier test left active in mlflow
     example = serving_rows(test, model.spec)
     with mlflow.start_run():
         info = log_pyfunc(model, tmp_path, input_example=example)
