@@ -77,14 +77,18 @@ def register_champion(tracking_uri: str, model, staging: Path) -> str:
     from mlflow import MlflowClient
 
     from models.packaged import log_pyfunc
+    from tests.worlds import synthetic_panel
+    from training.train import serving_rows
 
     mlflow.set_tracking_uri(tracking_uri)
     name = f"zonecredit-{model.kind}"
     if mlflow.get_experiment_by_name(name) is None:  # artifacts beside the registry, not in ./mlruns
         mlflow.create_experiment(name, artifact_location=(staging.parent / "artifacts").as_uri())
     mlflow.set_experiment(name)
+    example = serving_rows(synthetic_panel(model.kind, n=5), model.spec)
     with mlflow.start_run(run_name=f"{model.kind}-test"):
-        info = log_pyfunc(model, staging)
+        # the example gives the pyfunc a signature with params, so `mlflow models serve` takes top_reasons
+        info = log_pyfunc(model, staging, input_example=example)
         version = str(mlflow.register_model(info.model_uri, model.name).version)
     MlflowClient(tracking_uri).set_registered_model_alias(model.name, "champion", version)
     return version
