@@ -7,6 +7,7 @@ LightGBM has no early stopping, so the number of rounds comes from a single-mach
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,12 @@ def train_dask(
     seed: int = 0,
 ) -> ScoringModel:
     """Fit ``DaskLGBMClassifier`` on partitioned training rows; calibrate on ``valid`` locally."""
+    import lightgbm
     from lightgbm import DaskLGBMClassifier
+
+    # LightGBM prints its progress ("Finding random open ports…") to stdout unless given a logger,
+    # which would corrupt the CLI's --json output.
+    lightgbm.register_logger(logging.getLogger("lightgbm"))
 
     spec = FeatureSpec.from_registry(kind)
     meta = pd.DataFrame({name: pd.Series(dtype="float64") for name in spec.features})
