@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -54,7 +54,7 @@ def _root(
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(2)
 
@@ -420,17 +420,20 @@ def train(
     home = get_settings().home
     truth = truth or _default_truth(home)
     with console.status(f"training {kind} ({trials} trials)…", spinner="dots"):
-        result = train_model(
-            kind,  # type: ignore[arg-type]
-            trials=trials,
-            timeout=timeout,
-            home=home,
-            seed=seed,
-            truth_dir=truth,
-            every_months=every,
-            enterprise_fraction=sample,
-            engine=engine,
-        )
+        try:
+            result = train_model(
+                kind,
+                trials=trials,
+                timeout=timeout,
+                home=home,
+                seed=seed,
+                truth_dir=truth,
+                every_months=every,
+                enterprise_fraction=sample,
+                engine=engine,
+            )
+        except ValueError as exc:  # too little history, no tax records yet, a bad sample…
+            _fail(str(exc))
     summary = {
         "kind": result.kind,
         "model": result.model_name,
