@@ -124,12 +124,13 @@ def default_12m(
     records: Mapping[str, pd.DataFrame],
     as_of: date | pd.Timestamp,
     corrections: pd.DataFrame | None = None,
+    current: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.Series:
     """Return 1 where a new serious negative event falls within 12 months after as-of."""
     as_of = as_timestamp(as_of)
     start, end = label_window(as_of, "credit")
     population = _population(records, as_of, corrections, min_age_months=6)
-    current = current_records(records, corrections)
+    current = current if current is not None else current_records(records, corrections)
     events = current["credit_events"]
     in_window = (events["occurred_on"] >= start) & (events["occurred_on"] <= end)
     serious_kind = events["kind"].isin(("abnormal_operation", "serious_dishonesty", "judgment_defaulter"))
@@ -153,6 +154,7 @@ def unrepaired_12m(
     records: Mapping[str, pd.DataFrame],
     as_of: date | pd.Timestamp,
     corrections: pd.DataFrame | None = None,
+    current: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.Series:
     """Return 1 where a record repairable within the window is still in force at its end.
 
@@ -174,7 +176,7 @@ def unrepaired_12m(
     ]
     population = _population(records, as_of, corrections)
     holding = holding[holding["credit_code"].isin(population).to_numpy(bool)]
-    current = current_records(records, corrections)
+    current = current if current is not None else current_records(records, corrections)
     # A record revoked since as-of was never due: it drops out with its correction.
     outcome = current["credit_events"].merge(holding[["event_id"]], on="event_id")
     registry = current["registry"]
@@ -197,12 +199,13 @@ def active_next_q(
     records: Mapping[str, pd.DataFrame],
     as_of: date | pd.Timestamp,
     corrections: pd.DataFrame | None = None,
+    current: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.Series:
     """Return 1 where an enterprise active on as-of operates in the next quarter and stays open."""
     as_of = as_timestamp(as_of)
     start, end = label_window(as_of, "activity")
     population = _population(records, as_of, corrections)
-    current = current_records(records, corrections)
+    current = current if current is not None else current_records(records, corrections)
     operating: set[str] = set()
     for source, column, floor in (
         ("tax", "vat_sales", 0.0),
@@ -228,9 +231,14 @@ def compute_labels(
     as_of: date | pd.Timestamp,
     label: str = "credit",
     corrections: pd.DataFrame | None = None,
+    current: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Return ``credit_code`` and the label column for the label's population on ``as_of``."""
-    series = _COMPUTE[get_label(label).name](records, as_of, corrections)
+    """Return ``credit_code`` and the label column for the label's population on ``as_of``.
+
+    ``current`` is ``current_records(records, corrections)`` when the caller already holds it: it
+    does not depend on ``as_of``, so a panel computes it once for all its as-of dates.
+    """
+    series = _COMPUTE[get_label(label).name](records, as_of, corrections, current)
     frame = series.rename_axis("credit_code").reset_index()
     frame["credit_code"] = frame["credit_code"].astype("str")
     return frame.sort_values("credit_code", kind="stable").reset_index(drop=True)

@@ -7,7 +7,7 @@ so no training label looks into the months the later sets are judged on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from features.compute import compute_features, inputs_reported_through
 from features.engines import Partitions, WarehousePartitions
 from features.labels import compute_labels, get_label, label_window
-from features.pointintime import as_timestamp
+from features.pointintime import as_timestamp, current_records
 from features.registry import FEATURE_SET_VERSION
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def _panel_rows(
     as_of: pd.Timestamp,
     label: str,
     corrections: pd.DataFrame | None,
+    current: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     window_start, _ = label_window(as_of, label)
     newest_input = inputs_reported_through(records, as_of, corrections)
@@ -45,8 +46,21 @@ def _panel_rows(
             f"label window starts {window_start:%Y-%m-%d}"
         )
     features = compute_features(records, as_of, corrections)
-    labels = compute_labels(records, as_of, label, corrections)
+    labels = compute_labels(records, as_of, label, corrections, current)
     return features.merge(labels, on="credit_code", how="inner", validate="one_to_one")
+
+
+def _steps(
+    partitions: Iterable[Mapping[str, pd.DataFrame]],
+    dates: list[pd.Timestamp],
+    corrections: pd.DataFrame | None,
+) -> Iterator[tuple[Mapping[str, pd.DataFrame], dict[str, pd.DataFrame], pd.Timestamp]]:
+    """Yield (records, their latest versions, as-of) per partition and date; labels read the
+    latest versions, the same for every as-of, so they are computed once per partition."""
+    for records in partitions:
+        current = current_records(records, corrections)
+        for as_of in dates:
+            yield records, current, as_of
 
 
 def build_panel(
@@ -76,9 +90,14 @@ def build_panel(
         partitions: Iterable[Mapping[str, pd.DataFrame]] = (source(k) for k in keys)
     else:
         keys, partitions = [0], [partition_or_home]
-    steps = ((records, as_of) for records in partitions for as_of in dates)
-    bar = tqdm(steps, desc=f"{label} panel", unit="as-of", total=len(keys) * len(dates), disable=not progress)
-    rows = [_panel_rows(records, as_of, label, corrections) for records, as_of in bar]
+    bar = tqdm(
+        _steps(partitions, dates, corrections),
+        desc=f"{label} panel",
+        unit="as-of",
+        total=len(keys) * len(dates),
+        disable=not progress,
+    )
+    rows = [_panel_rows(records, as_of, label, corrections, current) for records, current, as_of in bar]
     panel = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(panel):
         panel = panel.sort_values(["as_of", "credit_code"], kind="stable").reset_index(drop=True)
@@ -99,8 +118,11 @@ def partition_panel(
     corrections: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """Return the panel rows of one partition over every as-of date: a distributed panel's task."""
-    records = partitions(key)
-    return pd.concat([_panel_rows(records, d, label, corrections) for d in as_of_dates], ignore_index=True)
+    rows = [
+        _panel_rows(records, as_of, label, corrections, current)
+        for records, current, as_of in _steps([partitions(key)], as_of_dates, corrections)
+    ]
+    return pd.concat(rows, ignore_index=True)
 
 
 def dask_panel(
