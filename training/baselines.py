@@ -35,6 +35,7 @@ class Scorecard:
             self.numeric,
             selection_criteria={"iv": {"min": 0.02, "top": self.max_features}},
             max_n_bins=8,
+            n_jobs=-1,  # one optimal-binning problem per feature: they parallelise
         )
         woe = self.binning.fit_transform(train[self.numeric], outcome.astype(int))
         self.logit = LogisticRegression(C=1.0, max_iter=1000).fit(woe, outcome.astype(int))
