@@ -33,6 +33,24 @@ def postgres_url() -> str:
     return PG_URL
 
 
+@pytest.fixture(scope="module")
+def schema_url(postgres_url: str) -> Iterator[str]:
+    """A throw-away schema per test module, so a test never touches other tables in the database."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"zc_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in postgres_url else "?"
+    yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh ZONECREDIT_HOME for one test, with the cached settings reset around it."""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -15,20 +12,6 @@ from tests.integration.test_api import check_access
 from tests.serving.fixtures import AS_OF_DATES, Keys, make_keys, running_server, served_world, settings_env
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def schema_url(postgres_url: str) -> Iterator[str]:
-    """A throw-away schema, so the test never touches other tables in the database."""
-    schema = f"zc_api_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in postgres_url else "?"
-    yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
 
 
 @pytest.fixture(scope="module")
