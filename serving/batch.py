@@ -7,8 +7,9 @@ table inside one transaction, so the API sees the previous batch or the new one,
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -257,12 +258,20 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any
 
 
 def score_frame(
-    features: pd.DataFrame, champions: Champions
+    features: pd.DataFrame, champions: Champions, threads: int = 1
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Return (credit, repair, activity) outputs for active enterprises' feature rows."""
-    credit = champions["credit"].predict(features, top_reasons=TOP_REASONS)
-    repair = champions["repair"].predict(features, top_reasons=0)
-    activity = champions["activity"].predict(features, top_reasons=0)
+    """Return (credit, repair, activity) outputs for active enterprises' feature rows.
+
+    A batch owns the machine and passes ``threads`` = its cores; the models are copied for it, so
+    the API's stay single-threaded.
+    """
+    models = {
+        kind: model if model.threads == threads else replace(model, threads=threads)
+        for kind, model in champions.models.items()
+    }
+    credit = models["credit"].predict(features, top_reasons=TOP_REASONS)
+    repair = models["repair"].predict(features, top_reasons=0)
+    activity = models["activity"].predict(features, top_reasons=0)
     return credit, repair, activity
 
 
@@ -279,7 +288,7 @@ def score_all(
     features = features[features["reg_is_active"] == 1].reset_index(drop=True)
     profiles = _profiles(as_of, settings)
     features = features[features["credit_code"].isin(profiles.index)].reset_index(drop=True)
-    credit, repair, activity = score_frame(features, champions)
+    credit, repair, activity = score_frame(features, champions, threads=os.cpu_count() or 1)
     now = datetime.now().replace(microsecond=0)
     history, latest = _score_rows(credit, profiles, champions.versions["credit"], now, "batch", None)
     alerts = _warning_rows(repair, activity, profiles, champions, settings.dormancy_threshold, now)
