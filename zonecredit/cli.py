@@ -412,13 +412,14 @@ def train(
     """Tune, log to MLflow, register, and promote the model if it beats the champion."""
     from models.scoring import KINDS
     from training.train import train as train_model
+    from zonecredit.demo import demo_truth
 
     if kind not in KINDS:
         _fail(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
     if engine not in ("inprocess", "dask"):
         _fail(f"unknown engine {engine!r}; choose inprocess or dask")
     home = get_settings().home
-    truth = truth or _default_truth(home)
+    truth = truth or demo_truth(home)
     with console.status(f"training {kind} ({trials} trials)…", spinner="dots"):
         try:
             result = train_model(
@@ -447,12 +448,6 @@ def train(
         _print_json(summary)
         return
     console.print(_table(f"{result.model_name} v{result.version}", list(summary), [list(summary.values())]))
-
-
-def _default_truth(home: Path) -> Path | None:
-    """The demo's synthetic world keeps its ground truth here; real data have none."""
-    truth = home / "synthetic" / "truth"
-    return truth if truth.is_dir() else None
 
 
 @app.command("evaluate")

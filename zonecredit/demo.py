@@ -45,6 +45,12 @@ def run_demo(
     return totals
 
 
+def demo_truth(home: Path) -> Path | None:
+    """Return the ground truth of the demo's synthetic world under ``home`` (real data have none)."""
+    truth = Path(home) / "synthetic" / "truth"
+    return truth if truth.is_dir() else None
+
+
 def latest_as_of(home: Path) -> date:
     """Return the end of the latest tax period: scores as of then match how the models were trained."""
     from data.warehouse import read_source
@@ -66,13 +72,10 @@ def train_and_score(
     from training.train import train
 
     console = console or Console(quiet=True)
-    truth = Path(home) / "synthetic" / "truth"
     results = {}
     for kind in KINDS:
         with console.status(f"training the {kind} model ({trials} Optuna trials)…"):
-            results[kind] = train(
-                kind, trials=trials, home=home, seed=seed, truth_dir=truth if truth.is_dir() else None
-            )
+            results[kind] = train(kind, trials=trials, home=home, seed=seed, truth_dir=demo_truth(home))
     latest = pd.Timestamp(latest_as_of(home))
     months = pd.date_range(end=latest, periods=max(1, history_months), freq="ME")
     for as_of in months:
