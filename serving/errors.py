@@ -51,17 +51,12 @@ def install_handlers(app: FastAPI) -> None:
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return _body(exc.status, exc.message)
 
-    @app.exception_handler(CreditCodeError)
-    async def _credit_code(_: Request, exc: CreditCodeError) -> JSONResponse:
+    async def _unprocessable(_: Request, exc: Exception) -> JSONResponse:
         return _body(422, str(exc))
 
-    @app.exception_handler(FeatureRowsError)
-    async def _feature_rows(_: Request, exc: FeatureRowsError) -> JSONResponse:
-        return _body(422, str(exc))
-
-    @app.exception_handler(CorrectionError)
-    async def _correction(_: Request, exc: CorrectionError) -> JSONResponse:
-        return _body(422, str(exc))
+    # Input the caller can fix: a bad check character, unreadable feature rows, a bad correction.
+    for error in (CreditCodeError, FeatureRowsError, CorrectionError):
+        app.add_exception_handler(error, _unprocessable)
 
     @app.exception_handler(ZonecreditError)
     async def _domain(_: Request, exc: ZonecreditError) -> JSONResponse:
