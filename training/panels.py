@@ -16,6 +16,16 @@ from features.panel import build_panel
 FIRST_HISTORY_MONTHS = 6  # as-of dates start once six months of records exist
 
 
+def tax_period_ends(home: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the ends of the first and the latest tax periods in the warehouse: the span of history."""
+    from data.warehouse import read_source
+
+    periods = read_source("tax", home, columns=["period"])["period"]
+    if periods.empty:
+        raise ValueError(f"no tax records in the warehouse under {home}; ingest the sources first")
+    return periods.min() + pd.offsets.MonthEnd(0), periods.max() + pd.offsets.MonthEnd(0)
+
+
 def default_as_of_dates(home: Path, kind: str, every_months: int = 1) -> list[date]:
     """Return month-ends from six months into the tax records to the last one with a full label.
 
@@ -25,13 +35,9 @@ def default_as_of_dates(home: Path, kind: str, every_months: int = 1) -> list[da
     """
     if every_months < 1:
         raise ValueError(f"every_months must be at least 1, not {every_months}")
-    from data.warehouse import read_source
-
-    periods = read_source("tax", home, columns=["period"])["period"]
-    if periods.empty:
-        raise ValueError(f"no tax records in the warehouse under {home}; ingest the sources first")
-    first = periods.min() + pd.DateOffset(months=FIRST_HISTORY_MONTHS)
-    last = periods.max() + pd.offsets.MonthEnd(0) - pd.DateOffset(months=get_label(kind).window_months)
+    earliest, latest = tax_period_ends(home)
+    first = earliest + pd.DateOffset(months=FIRST_HISTORY_MONTHS)
+    last = latest - pd.DateOffset(months=get_label(kind).window_months)
     dates = [d.date() for d in pd.date_range(first, last, freq="ME")]
     return dates[::-1][::every_months][::-1]
 

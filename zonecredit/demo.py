@@ -53,12 +53,9 @@ def demo_truth(home: Path) -> Path | None:
 
 def latest_as_of(home: Path) -> date:
     """Return the end of the latest tax period: scores as of then match how the models were trained."""
-    from data.warehouse import read_source
+    from training.panels import tax_period_ends
 
-    periods = read_source("tax", home, columns=["period"])["period"]
-    if periods.empty:
-        raise ValueError(f"no tax records in the warehouse under {home}; ingest the sources first")
-    return (periods.max() + pd.offsets.MonthEnd(0)).date()
+    return tax_period_ends(home)[1].date()
 
 
 def train_and_score(
