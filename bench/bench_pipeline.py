@@ -146,6 +146,16 @@ def run_pipeline(
     home, world = root / "home", root / "world"
     env = {**os.environ, "ZONECREDIT_HOME": str(home)}
     stages: list[tuple[str, float, float, str]] = []
+
+    def record(name: str, seconds: float, peak: float, note: str) -> None:
+        """Keep a stage's row and show it at once: a long run reports what it has done so far."""
+        stages.append((name, seconds, peak, note))
+        print(
+            f"[{time.strftime('%H:%M:%S')}] {name}: {seconds:,.1f} s, {peak:,.0f} MiB, {note}",
+            file=sys.stderr,
+            flush=True,
+        )
+
     seconds, peak, _ = run_stage(
         [
             "data",
@@ -161,7 +171,7 @@ def run_pipeline(
         ],
         env,
     )
-    stages.append(("synthetic world", seconds, peak, f"{args.enterprises:,} enterprises"))
+    record("synthetic world", seconds, peak, f"{args.enterprises:,} enterprises")
     total, top, rows = 0.0, 0.0, 0
     for source in SOURCES:
         seconds, peak, out = run_stage(
@@ -169,13 +179,13 @@ def run_pipeline(
         )
         total, top = total + seconds, max(top, peak)
         rows += json.loads(out)["rows_loaded"]
-    stages.append(("ingest (8 sources)", total, top, f"{rows:,} rows loaded"))
+    record("ingest (8 sources)", total, top, f"{rows:,} rows loaded")
     as_of = f"{latest_as_of(home):%Y-%m-%d}"
     seconds, peak, out = run_stage(
         ["features", "build", "--as-of", as_of, "--engine", args.engine, "--json"], env
     )
     table = json.loads(out)
-    stages.append((f"features as of {as_of} ({args.engine})", seconds, peak, f"{table['columns']} columns"))
+    record(f"features as of {as_of} ({args.engine})", seconds, peak, f"{table['columns']} columns")
     quality: list[list[Any]] = []
     for kind in KINDS:
         seconds, peak, out = run_stage(
@@ -201,7 +211,7 @@ def run_pipeline(
             env,
         )
         result = json.loads(out)
-        stages.append((f"train {kind}", seconds, peak, f"v{result['version']}, {result['reason']}"))
+        record(f"train {kind}", seconds, peak, f"v{result['version']}, {result['reason']}")
     runs = json.loads(run_stage(["evaluate", "--json"], env)[2])
     for kind in KINDS:
         latest = {}
@@ -221,18 +231,16 @@ def run_pipeline(
         )
     seconds, peak, out = run_stage(["score", "--as-of", as_of, "--json"], env)
     scored = json.loads(out)
-    stages.append(("batch scores", seconds, peak, f"{scored['enterprises']:,} enterprises"))
+    record("batch scores", seconds, peak, f"{scored['enterprises']:,} enterprises")
     import pandas as pd
 
     codes = pd.read_parquet(table["path"], columns=["credit_code"])["credit_code"].head(100).tolist()
     ready, p50, worst = serve_and_score(env, args.port, codes)
-    stages.append(
-        (
-            "serve: start to ready",
-            ready,
-            float("nan"),
-            f"stored scores ×100: p50 {p50:.1f} ms, max {worst:.1f} ms",
-        )
+    record(
+        "serve: start to ready",
+        ready,
+        float("nan"),
+        f"stored scores ×100: p50 {p50:.1f} ms, max {worst:.1f} ms",
     )
     return stages, quality
 
