@@ -93,11 +93,20 @@ def _same_levels(dtype: pd.CategoricalDtype, levels: tuple[str, ...]) -> bool:
     return tuple(dtype.categories) == levels
 
 
+@lru_cache(maxsize=256)
+def _level_index(levels: tuple[str, ...]) -> pd.Index:
+    return pd.Index(levels, dtype=object)
+
+
 def _category_codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype) and _same_levels(dtype, levels):
         codes = values.cat.codes.to_numpy(np.float64)
-    else:
-        codes = pd.Categorical(values.astype("object"), categories=levels).codes.astype(np.float64)
+    else:  # a hash lookup: building a Categorical per call costs more than the booster
+        codes = (
+            _level_index(levels)
+            .get_indexer(pd.Index(values.to_numpy(object), dtype=object))
+            .astype(np.float64)
+        )
     codes[codes < 0] = np.nan
     return codes

@@ -93,7 +93,8 @@ class ScoringModel:
         if improvements and self.kind == "credit":
             search = ImprovementSearch(self, self.improvement_targets)
             out.update(search.run(matrix, probability))
-        frame = pd.DataFrame(out, index=rows.index)
+        # Text stays object: pandas' default string dtype would copy every label into Arrow.
+        frame = pd.DataFrame({k: pd.Series(v, index=rows.index, dtype=v.dtype) for k, v in out.items()})
         for column in reversed(ID_COLUMNS):
             if column in rows:
                 frame.insert(0, column, rows[column].to_numpy())
