@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
@@ -90,6 +92,135 @@ def test_feature_rows_score_like_the_batch(client, keys: Keys, settings):
             )
 
 
+def _columns(rows: list[dict]) -> dict[str, list]:
+    return {name: [row[name] for row in rows] for name in rows[0]}
+
+
+def test_column_wise_rows_score_exactly_like_row_objects(client, keys: Keys, settings):
+    rows = _rows(settings, some_codes(settings, None, 40)[-25:])
+    rows[3]["tax_arrears_months_12m"] = None  # a missing value stays missing in both forms
+    rows[4]["reg_industry"] = "not-an-industry"  # an unseen level reads as missing in both forms
+    header = Keys.header(keys.scorer)
+    objects = client.post("/v1/scores", json={"rows": rows, "top_reasons": 2}, headers=header)
+    columns = client.post("/v1/scores", json={"columns": _columns(rows), "top_reasons": 2}, headers=header)
+    assert objects.status_code == columns.status_code == 200, columns.text
+    assert columns.json() == objects.json()
+    assert [s["credit_code"] for s in columns.json()["scores"]] == [r["credit_code"] for r in rows]
+
+
+def test_column_wise_bodies_name_the_bad_column_and_row(client, keys: Keys, settings):
+    good = _columns(_rows(settings, some_codes(settings, None, 3)))
+    header = Keys.header(keys.scorer)
+    cases = {
+        "a number as text": (
+            {"tax_arrears_months_12m": [0, "1.5", 2]},
+            422,
+            "columns.tax_arrears_months_12m[1]: expected a number, got '1.5'",
+        ),
+        "a boolean": (
+            {"tax_arrears_months_12m": [0, 1, True]},
+            422,
+            "columns.tax_arrears_months_12m[2]: expected a number, got True",
+        ),
+        "a nested array": (
+            {"tax_arrears_months_12m": [[0], 1, 2]},
+            422,
+            "columns.tax_arrears_months_12m[0]: expected a number",
+        ),
+        "uneven lengths": (
+            {"tax_arrears_months_12m": [0, 1]},
+            422,
+            "holds 2 values but columns.credit_code holds 3",
+        ),
+        "not an array": (
+            {"tax_arrears_months_12m": 0},
+            422,
+            "columns.tax_arrears_months_12m must be a JSON array",
+        ),
+        "unknown column": ({"colour": [1, 2, 3]}, 422, "unknown column(s) colour"),
+        "a number as date": ({"as_of": [20241031, None, None]}, 422, "rows[0].as_of: 20241031 is not a date"),
+        "a bad code": ({"credit_code": ["91120116MA05T3K72X"] * 3}, 422, "rows[0].credit_code"),
+    }
+    for case, (change, status, message) in cases.items():
+        response = client.post("/v1/scores", json={"columns": {**good, **change}}, headers=header)
+        assert response.status_code == status, (case, response.text)
+        assert message in response.json()["detail"], (case, response.json())
+    for body, message in (
+        ({"columns": []}, "columns must be a JSON object"),
+        ({"columns": {}}, "columns is empty"),
+        ({"columns": {"credit_code": []}}, "columns hold no values"),
+        ({"columns": good, "rows": [{}]}, "exactly one of"),
+    ):
+        response = client.post("/v1/scores", json=body, headers=header)
+        assert response.status_code == 422 and message in response.json()["detail"], (body, response.text)
+    too_long = {"credit_code": [UNKNOWN] * (settings.max_batch + 1)}
+    response = client.post("/v1/scores", json={"columns": too_long}, headers=header)
+    assert response.status_code == 413 and "at most 10000" in response.json()["detail"]
+
+
+def _arrow(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+ARROW = {"Content-Type": "application/vnd.apache.arrow.stream"}
+
+
+def test_arrow_streams_score_exactly_like_json(client, keys: Keys, settings):
+    rows = _rows(settings, some_codes(settings, None, 40)[-25:])
+    header = Keys.header(keys.scorer)
+    objects = client.post("/v1/scores", json={"rows": rows, "top_reasons": 2}, headers=header)
+    frame = pd.DataFrame(rows)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date  # a date32 column, as a client would send
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow = client.post("/v1/scores?top_reasons=2", content=_arrow(table), headers={**header, **ARROW})
+    assert arrow.status_code == 200, arrow.text
+    assert arrow.json() == objects.json()
+    assert arrow.headers["X-Model-Version"] == objects.headers["X-Model-Version"]
+
+
+def test_arrow_streams_are_checked_like_json(client, keys: Keys, settings):
+    records = _rows(settings, some_codes(settings, None, 3))
+    rows = pd.DataFrame(records)
+    header = {**Keys.header(keys.scorer), **ARROW}
+
+    def post(frame: pd.DataFrame, query: str = ""):
+        body = _arrow(pa.Table.from_pandas(frame, preserve_index=False))
+        return client.post(f"/v1/scores{query}", content=body, headers=header)
+
+    cases = {
+        "text for a number": (
+            rows.assign(tax_arrears_months_12m="1"),
+            422,
+            "column tax_arrears_months_12m: expected numbers, got Arrow type large_string",
+        ),
+        "booleans": (rows.assign(tax_arrears_months_12m=True), 422, "expected numbers, got Arrow type bool"),
+        "a number for text": (
+            rows.assign(credit_code=1),
+            422,
+            "column credit_code: expected text, got Arrow type int64",
+        ),
+        "unknown column": (rows.assign(colour=1.0), 422, "unknown column(s) colour"),
+        "a bad code": (rows.assign(credit_code="91120116MA05T3K72X"), 422, "rows[0].credit_code"),
+        "no rows": (rows.head(0), 422, "holds no rows"),
+    }
+    for case, (frame, status, message) in cases.items():
+        response = post(frame)
+        assert response.status_code == status, (case, response.text)
+        assert message in response.json()["detail"], (case, response.json())
+    assert post(rows, "?top_reasons=11").status_code == 422
+    not_arrow = client.post("/v1/scores", content=b"not an arrow stream", headers=header)
+    assert not_arrow.status_code == 422 and "not an Arrow IPC stream" in not_arrow.json()["detail"]
+    query_for_json = client.post(
+        "/v1/scores?top_reasons=1", json={"rows": records}, headers=Keys.header(keys.scorer)
+    )
+    assert query_for_json.status_code == 422 and "goes in the body" in query_for_json.json()["detail"]
+    too_long = post(pd.DataFrame({"credit_code": [UNKNOWN] * (settings.max_batch + 1)}))
+    assert too_long.status_code == 413 and "at most 10000" in too_long.json()["detail"]
+
+
 def test_oversized_batches_are_refused(client, keys: Keys, settings):
     too_many = {"credit_codes": [UNKNOWN] * (settings.max_batch + 1)}
     response = client.post("/v1/scores", json=too_many, headers=Keys.header(keys.scorer))
@@ -111,7 +242,10 @@ def test_wrong_content_type_is_415(client, keys: Keys):
         content=b"credit_codes=91120116MA05T3K726",
         headers={**Keys.header(keys.scorer), "Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert response.status_code == 415 and "application/json" in response.json()["detail"]
+    assert (
+        response.status_code == 415
+        and "application/json or application/vnd.apache.arrow.stream" in (response.json()["detail"])
+    )
 
 
 def test_malformed_bodies_are_422_with_the_place(client, keys: Keys, settings):
