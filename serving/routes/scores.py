@@ -260,7 +260,7 @@ def _stored_scores(codes: list[str], principal: Principal, state: Any, purpose: 
 def _computed_scores(rows: FeatureRows, model: ScoringModel, version: str, top: int) -> tuple[bytes, int]:
     """Return the response body and the number of rows scored."""
     if isinstance(rows, pa.Table):
-        frame = rows.to_pandas(date_as_object=False)
+        frame = _arrow_frame(rows)
     else:
         frame = pd.DataFrame(rows) if isinstance(rows, list) else _columns_frame(rows)
     _check_rows(frame, model)
@@ -323,10 +323,35 @@ def _columns_frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
             row = next(k for k, v in enumerate(values) if type(v) not in NUMBER_TYPES)
             raise ApiError(422, f"columns.{name}[{row}]: expected a number, got {values[row]!r}")
         block[i] = values  # orjson has already read numbers beyond 64 bits as floats
+    return _frame({name: values for name, values in columns.items() if name in TEXT_COLUMNS}, numeric, block)
+
+
+def _arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """Return the frame of a checked Arrow table: numbers into one float block, text as objects."""
+    columns = dict(zip(table.column_names, table.columns, strict=True))
+    numeric = [name for name in columns if name not in TEXT_COLUMNS]
+    block = np.empty((len(numeric), table.num_rows), dtype=np.float64)
+    for i, name in enumerate(numeric):
+        block[i] = columns[name].to_numpy(zero_copy_only=False)  # nulls become NaN
+    text: dict[str, Any] = {}
+    for name, column in columns.items():
+        if name in TEXT_COLUMNS:
+            dated = pa.types.is_date(column.type) or pa.types.is_timestamp(column.type)
+            text[name] = column.cast(pa.timestamp("ns")).to_numpy() if dated else column.to_pylist()
+    return _frame(text, numeric, block)
+
+
+def _frame(text: dict[str, Any], numeric: list[str], block: np.ndarray) -> pd.DataFrame:
+    """Return text columns (kept as objects) beside a (features × rows) float block."""
     frame = pd.DataFrame(block.T, columns=numeric)
-    text = {name: values for name, values in columns.items() if name in TEXT_COLUMNS}
-    # dtype object: pandas' default string dtype would convert the text to Arrow and back.
-    return pd.concat([pd.DataFrame(text, dtype=object), frame], axis=1) if text else frame
+    if not text:
+        return frame
+    # dtype object: pandas' default string dtype would copy the text into Arrow and back.
+    strings = pd.DataFrame(
+        {k: v for k, v in text.items() if not isinstance(v, np.ndarray)}, index=frame.index, dtype=object
+    )
+    dates = {k: v for k, v in text.items() if isinstance(v, np.ndarray)}
+    return pd.concat([strings.assign(**dates), frame], axis=1)
 
 
 def _check_rows(frame: pd.DataFrame, model: ScoringModel) -> None:
@@ -346,14 +371,16 @@ def _check_rows(frame: pd.DataFrame, model: ScoringModel) -> None:
         frame["as_of"] = parsed
     numeric = set(model.spec.features) - set(model.spec.categories)
     for name, dtype in frame.dtypes.items():
-        if name not in numeric or pd.api.types.is_numeric_dtype(dtype):
+        if name not in numeric or dtype.kind in "iuf":  # not "b": true is not a number
             continue
         column = frame[name]
         numbers = pd.to_numeric(column.where(column.map(_is_number)), errors="coerce")
         bad = numbers.isna() & column.notna()
         if bad.any():
             first = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ApiError(422, f"rows[{first}].{name}: expected a number, got {column.iloc[first]!r}")
+            value = column.iloc[first]
+            value = value.item() if isinstance(value, np.generic) else value  # as the caller wrote it
+            raise ApiError(422, f"rows[{first}].{name}: expected a number, got {value!r}")
         frame[name] = numbers.astype(np.float64)
     _refuse_unknown_columns(frame.columns)
 

@@ -122,6 +122,11 @@ def test_column_wise_bodies_name_the_bad_column_and_row(client, keys: Keys, sett
             422,
             "columns.tax_arrears_months_12m[2]: expected a number, got True",
         ),
+        "all booleans": (
+            {"tax_arrears_months_12m": [True, False, True]},
+            422,
+            "columns.tax_arrears_months_12m[0]: expected a number, got True",
+        ),
         "a nested array": (
             {"tax_arrears_months_12m": [[0], 1, 2]},
             422,
@@ -267,7 +272,11 @@ def test_malformed_bodies_are_422_with_the_place(client, keys: Keys, settings):
         response = client.post("/v1/scores", content=body, headers=header)
         assert response.status_code == 422, (body, response.text)
         assert message in response.json()["detail"], (body, response.json())
-    rows = _rows(settings, some_codes(settings, None, 1))
+    rows = _rows(settings, some_codes(settings, None, 2))
+    for row in rows:  # a column of booleans only: pandas would call it numeric
+        row["tax_arrears_months_12m"] = True
+    response = client.post("/v1/scores", json={"rows": rows}, headers=Keys.header(keys.scorer))
+    assert response.json()["detail"] == "rows[0].tax_arrears_months_12m: expected a number, got True"
     rows[0]["tax_arrears_months_12m"] = "many"
     response = client.post("/v1/scores", json={"rows": rows}, headers=Keys.header(keys.scorer))
     assert response.status_code == 422
