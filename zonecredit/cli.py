@@ -6,8 +6,11 @@ JSON with ``--json`` for scripts. Domain errors become a one-line message and ex
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -49,14 +52,31 @@ def _root(
 
     logging.getLogger("mlflow").setLevel(logging.INFO if verbose else logging.ERROR)
     if not verbose:
-        import os
-
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def _fail(message: str) -> NoReturn:
     Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def _stray_output_to_stderr() -> Iterator[None]:
+    """Point file descriptor 1 at stderr while work runs, so stdout carries only the summary.
+
+    Processes started meanwhile inherit it: the workers of a local Dask cluster print LightGBM's
+    network set-up to their stdout, which would otherwise corrupt ``--json``.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _print_json(payload: Any) -> None:
@@ -284,7 +304,8 @@ def features_build(
 
     if engine not in ENGINES:
         _fail(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    with console.status(f"building features as of {as_of:%Y-%m-%d} ({engine})…", spinner="dots"):
+    status = console.status(f"building features as of {as_of:%Y-%m-%d} ({engine})…", spinner="dots")
+    with status, _stray_output_to_stderr():
         path = build_features(as_of.date(), get_settings().home, engine)
     import pyarrow.parquet as pq
 
@@ -420,7 +441,7 @@ def train(
         _fail(f"unknown engine {engine!r}; choose inprocess or dask")
     home = get_settings().home
     truth = truth or demo_truth(home)
-    with console.status(f"training {kind} ({trials} trials)…", spinner="dots"):
+    with console.status(f"training {kind} ({trials} trials)…", spinner="dots"), _stray_output_to_stderr():
         try:
             result = train_model(
                 kind,

@@ -115,7 +115,7 @@ def _version_header(state: Any) -> dict[str, str]:
         415: {"description": "Body is neither JSON nor an Arrow IPC stream"},
     },
     openapi_extra={"requestBody": _REQUEST_BODY},
-    summary="Scores for up to 10,000 credit codes or feature rows (as objects or column-wise)",
+    summary="Scores for up to 10,000 credit codes or feature rows (JSON objects, JSON columns or Arrow)",
 )
 async def post_scores(
     request: Request,

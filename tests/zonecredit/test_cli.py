@@ -78,3 +78,19 @@ def test_features_build_writes_the_table_for_the_warehouse(home: Path) -> None:
 def test_unknown_feature_engine_is_a_clear_error(home: Path) -> None:
     result = runner.invoke(app, ["features", "build", "--as-of", "2025-06-30", "--engine", "spark"])
     assert result.exit_code == 2 and "unknown engine 'spark'" in result.output
+
+
+def test_output_of_worker_processes_stays_out_of_the_json(capfd):
+    """A local Dask cluster's workers inherit stdout; LightGBM prints its network set-up there."""
+    import subprocess
+    import sys
+
+    from zonecredit.cli import _print_json, _stray_output_to_stderr
+
+    with _stray_output_to_stderr():
+        subprocess.run([sys.executable, "-c", "print('[LightGBM] [Info] Trying to bind port')"], check=True)
+        print("a library's own print")
+    _print_json({"ok": 1})
+    out, err = capfd.readouterr()
+    assert out == '{\n "ok": 1\n}\n'
+    assert "Trying to bind port" in err and "a library's own print" in err
