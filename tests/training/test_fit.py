@@ -62,3 +62,23 @@ def test_data_fingerprint_changes_with_the_data():
     changed = panel.copy()
     changed.loc[0, "tax_arrears_months_12m"] += 1
     assert data_fingerprint(changed) != data_fingerprint(panel)
+
+
+def test_a_validation_year_with_more_defaults_does_not_move_credit_pds():
+    """Credit keeps the booster's own probabilities (see CALIBRATION); repair is recalibrated."""
+    from features.panel import split_out_of_time
+    from training.fit import fit_booster, label_column, scoring_model
+
+    for kind, recalibrated in (("credit", False), ("repair", True)):
+        train, valid, test = split_out_of_time(synthetic_panel(kind, n=600, seed=3))
+        spec = FeatureSpec.from_registry(kind)
+        booster = fit_booster(kind, spec, train, valid, {"num_leaves": 7}, seed=3)  # type: ignore[arg-type]
+        bad_year = valid.copy()
+        column = label_column(kind)
+        bad_year[column] = np.where(np.arange(len(valid)) % 3 == 0, 1, bad_year[column])
+        as_trained = scoring_model(kind, spec, booster, train, valid).probability(test)
+        after_bad_year = scoring_model(kind, spec, booster, train, bad_year).probability(test)
+        assert np.allclose(as_trained, after_bad_year) == (not recalibrated), kind
+        if not recalibrated:
+            raw = booster.predict(spec.matrix(test))
+            assert np.allclose(as_trained, np.clip(raw, 1e-4, 1 - 1e-4))
