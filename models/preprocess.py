@@ -1,19 +1,25 @@
 """The fitted preprocessing that travels with a booster: feature list, category levels, version.
 
-Feature rows arrive as a DataFrame (from the feature pipeline, or JSON at the API); the booster
-wants one float matrix. Categories become their index in the levels fixed at training, so a level
-unseen then (or a missing value) reads as NaN rather than shifting every other code.
+Feature rows arrive as a DataFrame (from the feature pipeline) or as columns (JSON or Arrow at the
+API); the booster wants one float matrix. Categories become their index in the levels fixed at
+training, so a level unseen then (or a missing value) reads as NaN rather than shifting every other
+code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from features.registry import CATEGORIES, FEATURE_SETS, FEATURES_BY_NAME
+
+# Feature rows: a frame, or a mapping of column name → one-dimensional values of one length.
+Columns: TypeAlias = pd.DataFrame | Mapping[str, Any]
 
 
 class FeatureRowsError(ValueError):
@@ -56,23 +62,25 @@ class FeatureSpec:
             0 if n in self.categories else sense * sign[FEATURES_BY_NAME[n].direction] for n in self.features
         ]
 
-    def matrix(self, rows: pd.DataFrame) -> np.ndarray:
-        """Return the float64 design matrix (rows × features) of ``rows``."""
-        present = set(rows.columns)
-        missing = [n for n in self.features if n not in present]
+    def matrix(self, rows: Columns) -> np.ndarray:
+        """Return the float64 design matrix (rows × features) of ``rows``.
+
+        ``rows`` is a frame, or any mapping of column name → one-dimensional values (the API's
+        bulk path never builds a frame). The matrix is column-major: each feature is written in
+        one contiguous pass, and LightGBM reads either order without a copy.
+        """
+        missing = [n for n in self.features if n not in rows]
         if missing:
             raise FeatureRowsError(
                 f"feature rows lack {len(missing)} of the model's features "
                 f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}); "
                 f"compute them with feature set {self.feature_set_version}"
             )
-        numeric = [n for n in self.features if n not in self.categories]
-        out = np.empty((len(rows), len(self.features)), dtype=np.float64)
-        positions = {n: i for i, n in enumerate(self.features)}
-        out[:, [positions[n] for n in numeric]] = rows[numeric].to_numpy(np.float64, na_value=np.nan)
-        for name, levels in self.categories.items():
-            out[:, positions[name]] = _category_codes(rows[name], levels)
-        return out
+        block = np.empty((len(self.features), len(rows[self.features[0]])), dtype=np.float64)
+        for i, name in enumerate(self.features):
+            levels = self.categories.get(name)
+            block[i] = _numbers(rows[name]) if levels is None else _category_codes(rows[name], levels)
+        return block.T
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,15 +106,18 @@ def _level_index(levels: tuple[str, ...]) -> pd.Index:
     return pd.Index(levels, dtype=object)
 
 
-def _category_codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
-    dtype = values.dtype
+def _numbers(values: Any) -> np.ndarray:
+    if isinstance(values, pd.Series):  # nullable dtypes hold pd.NA, which only this reads as NaN
+        return values.to_numpy(np.float64, na_value=np.nan)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _category_codes(values: Any, levels: tuple[str, ...]) -> np.ndarray:
+    dtype = getattr(values, "dtype", None)
     if isinstance(dtype, pd.CategoricalDtype) and _same_levels(dtype, levels):
-        codes = values.cat.codes.to_numpy(np.float64)
+        codes = np.asarray(values.cat.codes, dtype=np.float64)
     else:  # a hash lookup: building a Categorical per call costs more than the booster
-        codes = (
-            _level_index(levels)
-            .get_indexer(pd.Index(values.to_numpy(object), dtype=object))
-            .astype(np.float64)
-        )
+        text = pd.Index(np.asarray(values, dtype=object), dtype=object)
+        codes = _level_index(levels).get_indexer(text).astype(np.float64)
     codes[codes < 0] = np.nan
     return codes

@@ -6,10 +6,10 @@ not 1,000 Python objects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 GRADES: tuple[str, ...] = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 # Upper PD bound of each grade but the last; bands roughly double so one notch ≈ odds × 2.
@@ -71,16 +71,18 @@ def grades(pd_: np.ndarray, upper: tuple[float, ...] = GRADE_PD_UPPER) -> np.nda
     return np.asarray(GRADES, dtype=object)[grade_index(pd_, upper)]
 
 
-def _flag(policy: pd.DataFrame, column: str, n: int) -> np.ndarray:
+def _flag(policy: Mapping[str, np.ndarray], column: str, n: int) -> np.ndarray:
     if column not in policy:
         return np.zeros(n, dtype=bool)
-    return np.nan_to_num(policy[column].to_numpy(np.float64, na_value=np.nan)) > 0
+    return np.nan_to_num(np.asarray(policy[column], dtype=np.float64)) > 0
 
 
 def supervision_classes(
-    grade_idx: np.ndarray, policy: pd.DataFrame
+    grade_idx: np.ndarray, policy: Mapping[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (class, override reason zh, override reason en) after the policy overrides.
+
+    ``policy`` holds the policy columns (name → values; a missing one is never hit).
 
     An active serious-dishonesty or judgment-defaulter record forces ``D``; an active
     abnormal-operation listing or tax grade D caps the class at ``C`` (a model class of ``D``

@@ -84,21 +84,31 @@ class ScoringModel:
 
     def predict(self, rows: pd.DataFrame, top_reasons: int = 3, improvements: bool = False) -> pd.DataFrame:
         """Return the full output per row: probability, scales, classes, reasons, provenance."""
-        matrix = self.spec.matrix(rows)
-        probability = self.calibrator(self.raw(matrix))
-        out = self._outputs(rows, probability)
-        if top_reasons > 0:
-            contributions = self.raw(matrix, pred_contrib=True)
-            out.update(self.reason_writer.top(matrix, contributions, top_reasons))
-        if improvements and self.kind == "credit":
-            search = ImprovementSearch(self, self.improvement_targets)
-            out.update(search.run(matrix, probability))
+        out = self.outputs(self.spec.matrix(rows), top_reasons, improvements)
         # Text stays object: pandas' default string dtype would copy every label into Arrow.
         frame = pd.DataFrame({k: pd.Series(v, index=rows.index, dtype=v.dtype) for k, v in out.items()})
         for column in reversed(ID_COLUMNS):
             if column in rows:
                 frame.insert(0, column, rows[column].to_numpy())
         return frame
+
+    def outputs(
+        self, matrix: np.ndarray, top_reasons: int = 3, improvements: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Return ``predict``'s output columns for a design matrix, without a frame around them.
+
+        Everything is read off the matrix: the policy and record columns behind classes and
+        warnings are model features, so a caller holding columns (the API) never builds a frame.
+        """
+        probability = self.calibrator(self.raw(matrix))
+        out = self._outputs(matrix, probability)
+        if top_reasons > 0:
+            contributions = self.raw(matrix, pred_contrib=True)
+            out.update(self.reason_writer.top(matrix, contributions, top_reasons))
+        if improvements and self.kind == "credit":
+            search = ImprovementSearch(self, self.improvement_targets)
+            out.update(search.run(matrix, probability))
+        return out
 
     def contributions(self, rows: pd.DataFrame) -> np.ndarray:
         """Return native TreeSHAP contributions (rows × features+1, last = expected value)."""
@@ -108,7 +118,7 @@ class ScoringModel:
         """Return the booster's uncalibrated probabilities (or contributions) for a matrix."""
         return np.asarray(self.booster.predict(matrix, pred_contrib=pred_contrib, num_threads=self.threads))
 
-    def _outputs(self, rows: pd.DataFrame, probability: np.ndarray) -> dict[str, np.ndarray]:
+    def _outputs(self, matrix: np.ndarray, probability: np.ndarray) -> dict[str, np.ndarray]:
         n = len(probability)
         out: dict[str, np.ndarray] = {
             "model": np.full(n, self.name, dtype=object),
@@ -118,7 +128,7 @@ class ScoringModel:
         }
         if self.kind == "credit":
             notch = grade_index(probability)
-            klass, why_zh, why_en = supervision_classes(notch, _policy(rows))
+            klass, why_zh, why_en = supervision_classes(notch, self._columns(matrix, POLICY_COLUMNS))
             out |= {
                 "score": self.scale.points(probability),
                 "grade": np.asarray(GRADES, dtype=object)[notch],
@@ -130,10 +140,14 @@ class ScoringModel:
             out["warning_level"] = warning_levels(
                 probability, self.thresholds["amber"], self.thresholds["red"]
             )
-            out |= _records_behind(rows)
+            out |= _records_behind(self._columns(matrix, tuple(REPAIR_RECORD_COLUMNS)))
         else:
             out[ACTIVITY_SCORE_COLUMN] = np.round(100.0 * probability, 1)
         return out
+
+    def _columns(self, matrix: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """Return the matrix columns of those ``names`` that are model features."""
+        return {name: matrix[:, i] for i, name in enumerate(self.spec.features) if name in names}
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, directory: Path) -> Path:
@@ -179,19 +193,15 @@ class ScoringModel:
         )
 
 
-def _policy(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[[c for c in POLICY_COLUMNS if c in rows.columns]]
-
-
-def _records_behind(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+def _records_behind(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Return the in-force records behind a repair warning, as text in both languages."""
-    n = len(rows)
+    n = len(next(iter(counts.values()))) if counts else 0
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
     for column, (name_zh, name_en) in REPAIR_RECORD_COLUMNS.items():
-        if column not in rows:
+        if column not in counts:
             continue
-        count = np.nan_to_num(rows[column].to_numpy(np.float64, na_value=np.nan)).astype(np.int64)
+        count = np.nan_to_num(counts[column]).astype(np.int64)
         hit = count > 0
         text = count[hit].astype(str).astype(object)
         zh[hit] = zh[hit] + np.where(zh[hit] == "", "", "、") + name_zh + "×" + text

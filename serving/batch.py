@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from models.activity import ACTIVITY_SCORE_COLUMN, COMPONENTS
 from serving.champions import Champions, load_champions
-from serving.outputs import credit_records, json_value
+from serving.outputs import json_value, score_records
 from serving.store import (
     engine_for,
     enterprises,
@@ -121,7 +121,7 @@ def _score_rows(
     note: str | None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return (history rows, latest rows) for a credit ``predict`` output."""
-    records = credit_records(credit, version, now)
+    records = score_records(credit, version, now)
     history, latest = [], []
     for record in records:
         profile = profiles.loc[record["credit_code"]]
@@ -386,7 +386,7 @@ def explain_enterprise(
     order = np.argsort(-np.abs(contributions[:-1]))[:TOP_CONTRIBUTIONS]
     first = output.iloc[0]
     return {
-        "score": credit_records(output, champions.versions["credit"])[0],
+        "score": score_records(output, champions.versions["credit"])[0],
         "expected_value": float(contributions[-1]),
         "contributions": [
             {

@@ -6,6 +6,7 @@ so a precomputed score and a freshly computed one are byte-for-byte the same sha
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, time
 from typing import Any
 
@@ -13,28 +14,30 @@ import numpy as np
 import pandas as pd
 
 from models.activity import COMPONENTS, EQUAL_WEIGHTS
+from models.preprocess import Columns
 
 REASON_FIELDS = ("feature", "zh", "en", "contribution")
 
 
-def _text(values: pd.Series | np.ndarray) -> list[str | None]:
+def _text(values: Any) -> list[str | None]:
     return [v if isinstance(v, str) and v else None for v in np.asarray(values, dtype=object)]
 
 
-def reason_lists(frame: pd.DataFrame) -> list[list[dict[str, Any]]]:
+def _iso_dates(values: Any) -> list[str | None]:
+    days = np.asarray(values, dtype="datetime64[D]")
+    text = np.datetime_as_string(days).astype(object)
+    text[np.isnat(days)] = None
+    return text.tolist()
+
+
+def reason_lists(columns: Columns, n: int) -> list[list[dict[str, Any]]]:
     """Return, per row, the reasons present in ``reason_{i}_*`` columns (blank ones left out)."""
-    count = sum(1 for c in frame.columns if c.startswith("reason_") and c.endswith("_feature"))
-    columns = [
-        (
-            _text(frame[f"reason_{i}_feature"]),
-            _text(frame[f"reason_{i}_zh"]),
-            _text(frame[f"reason_{i}_en"]),
-            np.round(frame[f"reason_{i}_contribution"].to_numpy(np.float64), 4).tolist(),
-        )
-        for i in range(1, count + 1)
-    ]
-    out: list[list[dict[str, Any]]] = [[] for _ in range(len(frame))]
-    for features, zh, en, strength in columns:
+    count = sum(1 for c in map(str, columns) if c.startswith("reason_") and c.endswith("_feature"))
+    out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    for i in range(1, count + 1):
+        features = _text(columns[f"reason_{i}_feature"])
+        zh, en = _text(columns[f"reason_{i}_zh"]), _text(columns[f"reason_{i}_en"])
+        strength = np.round(np.asarray(columns[f"reason_{i}_contribution"], dtype=np.float64), 4).tolist()
         for row, feature in enumerate(features):
             if feature is not None:
                 out[row].append(
@@ -43,41 +46,52 @@ def reason_lists(frame: pd.DataFrame) -> list[list[dict[str, Any]]]:
     return out
 
 
-def credit_records(frame: pd.DataFrame, model_version: str, scored_at: datetime | None = None) -> list[dict]:
-    """Return the public score record of every row of a credit model's ``predict`` output."""
-    n = len(frame)
-    codes = frame["credit_code"].astype("object").tolist() if "credit_code" in frame else [None] * n
-    as_of = (
-        pd.to_datetime(frame["as_of"]).dt.strftime("%Y-%m-%d").tolist() if "as_of" in frame else [None] * n
-    )
-    reasons = reason_lists(frame)
-    pd_ = np.round(frame["pd"].to_numpy(np.float64), 6).tolist()
-    score = frame["score"].to_numpy(np.float64).astype(np.int64).tolist()
-    grade = frame["grade"].tolist()
-    klass = frame["supervision_class"].tolist()
-    why_zh, why_en = _text(frame["override_reason_zh"]), _text(frame["override_reason_en"])
-    model, fingerprint = frame["model"].tolist(), frame["model_fingerprint"].tolist()
-    version = frame["feature_set_version"].tolist()
+SCORE_FIELDS = (
+    "credit_code",
+    "as_of",
+    "pd",
+    "score",
+    "grade",
+    "supervision_class",
+    "override_reason_zh",
+    "override_reason_en",
+    "reasons",
+    "model",
+    "model_version",
+    "model_fingerprint",
+    "feature_set_version",
+    "scored_at",
+)
+
+
+def score_records(
+    columns: Columns, model_version: str, scored_at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Return the public score record of every row of a credit model's output columns.
+
+    ``columns`` is ``ScoringModel.predict``'s frame, or ``outputs``' arrays with ``credit_code``
+    and ``as_of`` beside them: records are built column by column, one dict per row at the end.
+    """
+    n = len(columns["pd"])
+    blank = itertools.repeat(None, n)
     stamp = scored_at.isoformat(timespec="seconds") if scored_at else None
-    return [
-        {
-            "credit_code": codes[i],
-            "as_of": as_of[i],
-            "pd": pd_[i],
-            "score": score[i],
-            "grade": grade[i],
-            "supervision_class": klass[i],
-            "override_reason_zh": why_zh[i],
-            "override_reason_en": why_en[i],
-            "reasons": reasons[i],
-            "model": model[i],
-            "model_version": model_version,
-            "model_fingerprint": fingerprint[i],
-            "feature_set_version": version[i],
-            "scored_at": stamp,
-        }
-        for i in range(n)
-    ]
+    fields = (
+        np.asarray(columns["credit_code"], dtype=object).tolist() if "credit_code" in columns else blank,
+        _iso_dates(columns["as_of"]) if "as_of" in columns else blank,
+        np.round(np.asarray(columns["pd"], dtype=np.float64), 6).tolist(),
+        np.asarray(columns["score"], dtype=np.float64).astype(np.int64).tolist(),
+        np.asarray(columns["grade"], dtype=object).tolist(),
+        np.asarray(columns["supervision_class"], dtype=object).tolist(),
+        _text(columns["override_reason_zh"]),
+        _text(columns["override_reason_en"]),
+        reason_lists(columns, n),
+        np.asarray(columns["model"], dtype=object).tolist(),
+        itertools.repeat(model_version, n),
+        np.asarray(columns["model_fingerprint"], dtype=object).tolist(),
+        np.asarray(columns["feature_set_version"], dtype=object).tolist(),
+        itertools.repeat(stamp, n),
+    )
+    return [dict(zip(SCORE_FIELDS, row, strict=True)) for row in zip(*fields, strict=False)]
 
 
 def activity_index(levels: pd.DataFrame) -> pd.DataFrame:

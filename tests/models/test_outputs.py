@@ -119,3 +119,16 @@ def test_missing_feature_columns_are_refused_by_name(credit):
     model, test = credit
     with pytest.raises(FeatureRowsError, match="tax_arrears_months_12m"):
         model.predict(test.drop(columns=["tax_arrears_months_12m"]).head(3))
+
+
+@pytest.mark.parametrize("kind", ["credit", "repair", "activity"])
+def test_plain_columns_score_exactly_like_a_frame(kind, request):
+    """The API's bulk path (name → array, no frame) and the batch path give the same outputs."""
+    model, test = request.getfixturevalue(kind)
+    rows = test.head(200)
+    frame = model.predict(rows, top_reasons=3)
+    columns = {name: rows[name].to_numpy(object if name in model.spec.categories else None) for name in rows}
+    outputs = model.outputs(model.spec.matrix(columns), top_reasons=3)
+    assert list(outputs) == [c for c in frame.columns if c not in ("credit_code", "as_of")]
+    for name, values in outputs.items():
+        np.testing.assert_array_equal(values, frame[name].to_numpy(), err_msg=name)

@@ -1,7 +1,6 @@
 """Score scale, master scale, supervision classes with overrides, warning levels."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from models.scale import (
@@ -42,8 +41,8 @@ def test_grade_bands_cover_the_nine_grades_in_order():
     assert grade_index(np.array([0.0]))[0] == 0
 
 
-def _policy(**flags: list[float]) -> pd.DataFrame:
-    return pd.DataFrame(flags)
+def _policy(**flags: list[float]) -> dict[str, np.ndarray]:
+    return {name: np.asarray(values) for name, values in flags.items()}
 
 
 def test_model_classes_follow_grades():

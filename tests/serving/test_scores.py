@@ -142,6 +142,11 @@ def test_column_wise_bodies_name_the_bad_column_and_row(client, keys: Keys, sett
             422,
             "columns.tax_arrears_months_12m must be a JSON array",
         ),
+        "a number for a category": (
+            {"reg_zone": ["teda", 3, None]},
+            422,
+            "columns.reg_zone[1]: expected text, got 3",
+        ),
         "unknown column": ({"colour": [1, 2, 3]}, 422, "unknown column(s) colour"),
         "a number as date": ({"as_of": [20241031, None, None]}, 422, "rows[0].as_of: 20241031 is not a date"),
         "a bad code": ({"credit_code": ["91120116MA05T3K72X"] * 3}, 422, "rows[0].credit_code"),
@@ -281,6 +286,11 @@ def test_malformed_bodies_are_422_with_the_place(client, keys: Keys, settings):
     response = client.post("/v1/scores", json={"rows": rows}, headers=Keys.header(keys.scorer))
     assert response.status_code == 422
     assert response.json()["detail"] == "rows[0].tax_arrears_months_12m: expected a number, got 'many'"
+    for row in rows:
+        row["tax_arrears_months_12m"] = 0
+    rows[1]["reg_industry"] = 7  # a code where a category's name belongs would read as an unseen level
+    response = client.post("/v1/scores", json={"rows": rows}, headers=Keys.header(keys.scorer))
+    assert response.json()["detail"] == "rows[1].reg_industry: expected text, got 7"
 
 
 def test_missing_or_revoked_keys_are_401(client, keys: Keys, settings):
