@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -21,10 +20,6 @@ from features.engines import Partitions, WarehousePartitions
 from features.labels import compute_labels, get_label, label_window
 from features.pointintime import as_timestamp, current_records
 from features.registry import FEATURE_SET_VERSION
-
-if TYPE_CHECKING:
-    import dask.dataframe as dd
-    from distributed import Client
 
 
 class LeakageError(AssertionError):
@@ -123,31 +118,6 @@ def partition_panel(
         for records, current, as_of in _steps([partitions(key)], as_of_dates, corrections)
     ]
     return pd.concat(rows, ignore_index=True)
-
-
-def dask_panel(
-    client: Client,
-    partitions: Partitions,
-    as_of_dates: Iterable[date],
-    label: str,
-    corrections: pd.DataFrame | None = None,
-) -> dd.DataFrame:
-    """Return the panel as a Dask DataFrame, one partition per warehouse partition, kept on the
-    workers: for training with ``lightgbm.dask`` on more rows than one machine holds."""
-    import dask.dataframe as dd
-
-    dates = sorted({as_timestamp(d) for d in as_of_dates})
-    [corrections_future] = client.scatter([corrections], broadcast=True)
-    futures = client.map(
-        partition_panel,
-        partitions.partition_keys(),
-        partitions=partitions,
-        as_of_dates=dates,
-        label=label,
-        corrections=corrections_future,
-        pure=False,
-    )
-    return dd.from_delayed(futures, verify_meta=False)
 
 
 def split_out_of_time(

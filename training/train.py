@@ -269,7 +269,7 @@ def train(
         if engine == "dask":
             rounds = int(study.best_trial.user_attrs["best_iteration"])
             model, cluster_rows = fit_on_cluster(
-                kind, home, sorted(train_rows["as_of"].unique()), valid_rows, best, rounds, seed
+                kind, home, sorted(train_rows["as_of"].unique()), train_rows, valid_rows, best, rounds, seed
             )
             mlflow.log_params({"engine": "dask", "rows_train_cluster": cluster_rows})
         else:

@@ -8,7 +8,7 @@ import pytest
 from features.panel import split_out_of_time
 from models.preprocess import FeatureSpec
 from tests.worlds import synthetic_panel
-from training.distributed import train_dask
+from training.distributed import train_dask, training_block
 from training.fit import fit_booster, outcome, scoring_model
 from training.metrics import score_metrics
 
@@ -28,8 +28,18 @@ def test_dask_auc_within_001_of_single_machine():
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
-        partitioned = dd.from_pandas(train, npartitions=4)
-        distributed = train_dask(client, "credit", partitioned, valid, PARAMS, booster.best_iteration, seed=0)
+        design, label = training_block(train, spec, "default_12m")
+        distributed = train_dask(
+            client,
+            "credit",
+            dd.from_pandas(design, npartitions=4),
+            dd.from_pandas(label, npartitions=4),
+            train,
+            valid,
+            PARAMS,
+            booster.best_iteration,
+            seed=0,
+        )
     auc_single = score_metrics(y, single.probability(test))["auc"]
     auc_dask = score_metrics(y, distributed.probability(test))["auc"]
     assert abs(auc_dask - auc_single) <= 0.01, (auc_single, auc_dask)
