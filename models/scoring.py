@@ -140,7 +140,7 @@ class ScoringModel:
             out["warning_level"] = warning_levels(
                 probability, self.thresholds["amber"], self.thresholds["red"]
             )
-            out |= _records_behind(self._columns(matrix, tuple(REPAIR_RECORD_COLUMNS)))
+            out |= _records_behind(self._columns(matrix, tuple(REPAIR_RECORD_COLUMNS)), n)
         else:
             out[ACTIVITY_SCORE_COLUMN] = np.round(100.0 * probability, 1)
         return out
@@ -193,9 +193,8 @@ class ScoringModel:
         )
 
 
-def _records_behind(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _records_behind(counts: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     """Return the in-force records behind a repair warning, as text in both languages."""
-    n = len(next(iter(counts.values()))) if counts else 0
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
     for column, (name_zh, name_en) in REPAIR_RECORD_COLUMNS.items():

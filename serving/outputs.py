@@ -91,7 +91,7 @@ def score_records(
         np.asarray(columns["feature_set_version"], dtype=object).tolist(),
         itertools.repeat(stamp, n),
     )
-    return [dict(zip(SCORE_FIELDS, row, strict=True)) for row in zip(*fields, strict=False)]
+    return [dict(zip(SCORE_FIELDS, row, strict=True)) for row in zip(*fields, strict=True)]
 
 
 def activity_index(levels: pd.DataFrame) -> pd.DataFrame:

@@ -352,8 +352,8 @@ def _json_columns(columns: dict[str, list[Any]], place: str) -> dict[str, np.nda
     """
     arrays: dict[str, np.ndarray] = {}
     for name, values in columns.items():
-        if name in ID_COLUMNS:  # checked with their meaning, by _check_ids
-            arrays[name] = np.asarray(values, dtype=object)
+        if name in ID_COLUMNS:  # checked with their meaning, by _check_ids; fromiter keeps
+            arrays[name] = np.fromiter(values, dtype=object, count=len(values))  # lists as values
             continue
         allowed, expected = (TEXT_TYPES, "text") if name in CATEGORIES else (NUMBER_TYPES, "a number")
         if not set(map(type, values)) <= allowed:

@@ -154,6 +154,12 @@ def test_column_wise_bodies_name_the_bad_column_and_row(client, keys: Keys, sett
         "unknown column": ({"colour": [1, 2, 3]}, 422, "unknown column(s) colour"),
         "a number as date": ({"as_of": [20241031, None, None]}, 422, "rows[0].as_of: 20241031 is not a date"),
         "a bad code": ({"credit_code": ["91120116MA05T3K72X"] * 3}, 422, "rows[0].credit_code"),
+        "an array as a code": (
+            {"credit_code": [["91120116MA05T3K726"], None, None]},
+            422,
+            "rows[0].credit_code",
+        ),
+        "an array as a date": ({"as_of": [None, ["2024-10-31"], None]}, 422, "rows[1].as_of"),
     }
     for case, (change, status, message) in cases.items():
         response = client.post("/v1/scores", json={"columns": {**good, **change}}, headers=header)
