@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data.contracts import Column, Source, arrow_schema, derive_reported_on
+from data.contracts import Column, Source, add_months, arrow_schema, derive_reported_on
 from data.credit_code import CreditCodeError, check_credit_code, valid_mask
 from data.readers import RawChunk
 
@@ -300,15 +300,18 @@ class DuplicateTracker:
     """Remembers the record keys of one batch across its chunks, in bounded memory.
 
     Keys are kept as 64-bit hashes (a false duplicate needs a collision: about 1 in 10^5 for a
-    20-million-row file) with 32-bit row numbers, 12 bytes a row, in sorted shards so that adding
-    a chunk re-sorts only small arrays.
+    20-million-row file) with 32-bit row numbers, 12 bytes a row, in sorted runs: one per chunk,
+    merged while they stay small. A one-hash Bloom filter of 2^27 bits (16 MiB) stands in front:
+    a key it has never seen, most keys, is new without a search. Re-sorting everything seen at
+    every chunk, as before, grew with the square of the file (4.9 of 13.5 s for 10M rows).
     """
 
-    SHARDS = 256
+    FILTER_BITS = 27
+    MERGED_RUN_ROWS = 1 << 21  # a merge copies its runs: past this size they stay apart
 
     def __init__(self) -> None:
-        self._hashes = [np.empty(0, dtype=np.uint64) for _ in range(self.SHARDS)]
-        self._rows = [np.empty(0, dtype=np.uint32) for _ in range(self.SHARDS)]
+        self._filter = np.zeros(1 << (self.FILTER_BITS - 3), dtype=np.uint8)
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, their row numbers)
 
     def check(
         self,
@@ -324,24 +327,19 @@ class DuplicateTracker:
         hashes = pd.util.hash_pandas_object(keys.iloc[candidates], index=False).to_numpy()
         rows = row_numbers[candidates]
         first_in_chunk = ~pd.Series(hashes).duplicated().to_numpy()
-        shard = (hashes % np.uint64(self.SHARDS)).astype(np.int64)
+        slot = (hashes >> np.uint64(64 - self.FILTER_BITS)).astype(np.int64)
+        byte, bit = slot >> 3, np.left_shift(np.uint8(1), (slot & 7).astype(np.uint8))
         earlier_row = np.zeros(len(hashes), dtype=np.int64)  # 0: not seen in an earlier chunk
-        by_shard = np.argsort(shard, kind="stable")
-        bounds = np.searchsorted(shard[by_shard], np.arange(self.SHARDS + 1))
-        for number in range(self.SHARDS):
-            members = by_shard[bounds[number] : bounds[number + 1]]
-            if not len(members):
-                continue
-            known, known_rows = self._hashes[number], self._rows[number]
-            if len(known):
-                pos = np.minimum(np.searchsorted(known, hashes[members]), len(known) - 1)
-                hit = known[pos] == hashes[members]
-                earlier_row[members[hit]] = known_rows[pos[hit]]
-            new = members[first_in_chunk[members] & (earlier_row[members] == 0)]
-            merged = np.concatenate([known, hashes[new]])
-            order = np.argsort(merged, kind="stable")
-            self._hashes[number] = merged[order]
-            self._rows[number] = np.concatenate([known_rows, rows[new].astype(np.uint32)])[order]
+        maybe = np.flatnonzero(self._filter[byte] & bit)
+        maybe = maybe[np.argsort(hashes[maybe])]  # sorted needles search a run in cache order
+        for known, known_rows in self._runs:
+            if len(maybe):
+                pos = np.minimum(np.searchsorted(known, hashes[maybe]), len(known) - 1)
+                hit = known[pos] == hashes[maybe]
+                earlier_row[maybe[hit]] = known_rows[pos[hit]]
+        new = np.flatnonzero(first_in_chunk & (earlier_row == 0))
+        self._remember(byte[new], bit[new])
+        self._add_run(hashes[new], rows[new].astype(np.uint32))
         dup = (earlier_row > 0) | ~first_in_chunk
         if dup.any():
             first_row = dict(zip(hashes[first_in_chunk].tolist(), rows[first_in_chunk].tolist(), strict=True))
@@ -354,6 +352,27 @@ class DuplicateTracker:
                 [f"duplicate key ({', '.join(key_names)}) of row {int(r)}" for r in originals],
             )
         return int(dup.sum())
+
+    def _remember(self, byte: np.ndarray, bit: np.ndarray) -> None:
+        # Keys sharing a byte overwrite each other's bit in one vector write; write the lost again
+        # (np.bitwise_or.at does it in one call, but ten times slower).
+        while len(byte):
+            self._filter[byte] |= bit
+            lost = (self._filter[byte] & bit) == 0
+            byte, bit = byte[lost], bit[lost]
+
+    def _add_run(self, hashes: np.ndarray, rows: np.ndarray) -> None:
+        if not len(hashes):
+            return
+        order = np.argsort(hashes)
+        self._runs.append((hashes[order], rows[order]))
+        while len(self._runs) > 1:
+            (older, older_rows), (newer, newer_rows) = self._runs[-2:]
+            if len(older) > 2 * len(newer) or len(older) + len(newer) > self.MERGED_RUN_ROWS:
+                break
+            merged = np.concatenate([older, newer])
+            order = np.argsort(merged, kind="stable")  # two sorted runs: one merge pass
+            self._runs[-2:] = [(merged[order], np.concatenate([older_rows, newer_rows])[order])]
 
 
 def validate_chunk(
@@ -458,7 +477,7 @@ def _cross_checks(source: Source, frame: pd.DataFrame, received_on: date, proble
             else pd.to_datetime(frame[period_col].astype("Int64").astype(str), format="%Y", errors="coerce")
         )
         months = {"monthly": 1, "quarterly": 3, "yearly": 12}[source.grain]
-        ends = starts + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+        ends = add_months(starts, months) - pd.Timedelta(days=1)
         future = np.flatnonzero((ends > received).to_numpy())
         problems.add(
             future,
