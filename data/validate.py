@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from data.contracts import Column, Source, add_months, arrow_schema, derive_reported_on
 from data.credit_code import CreditCodeError, check_credit_code, valid_mask
-from data.readers import RawChunk
+from data.readers import RawChunk, as_text, is_typed_number
 
 # Reason codes, each a category an administrator can filter on.
 BAD_CREDIT_CODE = "bad_credit_code"
@@ -193,14 +193,22 @@ def _parse_numbers(text: pa.Array, col: Column, problems: Problems) -> pa.Array:
         values = pc.cast(text, pa.float64())  # fast path: every value a plain number
     except pa.ArrowInvalid:
         values = _parse_numbers_slowly(text, col, problems)
+    return _checked_floats(values, col, problems, spelled_nan=pc.equal(pc.utf8_lower(text), "nan"))
+
+
+def _checked_floats(
+    values: pa.Array, col: Column, problems: Problems, spelled_nan: pa.Array | None = None
+) -> pa.Array:
+    """Record infinities and NaN (a text 'nan', or a NaN a typed file holds) as unparseable."""
     floats = values.to_numpy(zero_copy_only=False)
     nonfinite = np.flatnonzero(np.isinf(floats))
     problems.add(
         nonfinite,
         UNPARSEABLE_NUMBER,
-        [f"{col.name}: {floats[i]!r} is not a finite number" for i in nonfinite],
+        [f"{col.name}: {floats[i]} is not a finite number" for i in nonfinite],
     )
-    spelled_nan = pc.equal(pc.utf8_lower(text), "nan")
+    if spelled_nan is None:
+        spelled_nan = pc.and_(pc.is_nan(values), pc.is_valid(values))
     if pc.any(spelled_nan).as_py():
         rows = np.flatnonzero(spelled_nan.to_numpy(zero_copy_only=False))
         problems.add(rows, UNPARSEABLE_NUMBER, [f"{col.name}: 'nan' is not a number"] * len(rows))
@@ -208,12 +216,13 @@ def _parse_numbers(text: pa.Array, col: Column, problems: Problems) -> pa.Array:
 
 
 def _parse_numbers_slowly(text: pa.Array, col: Column, problems: Problems) -> pa.Array:
-    """Read thousands separators; empty cells become null; anything else that fails is reported."""
+    """Read thousands separators; empty cells become null; anything else that fails is reported
+    (a spelled 'nan' by ``_checked_floats``, once)."""
     grouped = pc.match_substring_regex(text, _GROUPED_NUMBER)
     text = pc.if_else(grouped, pc.replace_substring(text, ",", ""), text)
     series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
     parsed = pd.to_numeric(series.mask(series == ""), errors="coerce")
-    bad = parsed.isna().to_numpy() & (series != "").to_numpy()
+    bad = parsed.isna().to_numpy() & (series != "").to_numpy() & (series.str.lower() != "nan").to_numpy()
     rows = np.flatnonzero(bad)
     problems.add(rows, UNPARSEABLE_NUMBER, [f"{col.name}: {v!r} is not a number" for v in series.iloc[rows]])
     return pa.array(parsed.to_numpy(dtype=float), pa.float64(), from_pandas=True)
@@ -234,13 +243,15 @@ def _check_bounds(values: np.ndarray, col: Column, problems: Problems) -> None:
 
 def _column(col: Column, raw: pa.Array, trimmed: pa.Array, empty: np.ndarray, problems: Problems) -> pa.Array:
     """Parse one column to its loaded type, recording faults; bad cells become null."""
-    text = _clean(trimmed) if col.kind != "text" else raw
     if not (col.nullable or not col.required or col.name == "reported_on"):
         rows = np.flatnonzero(empty)
         problems.add(rows, MISSING_VALUE, [f"{col.name}: value is missing"] * len(rows))
     kind = col.kind
     if kind in {"int", "float"}:
-        values = _parse_numbers(text, col, problems)
+        if is_typed_number(raw):  # int64 → float64 rounds as reading its text would
+            values = _checked_floats(raw.cast(pa.float64(), safe=False), col, problems)
+        else:
+            values = _parse_numbers(_clean(trimmed), col, problems)
         floats = values.to_numpy(zero_copy_only=False)
         _check_bounds(floats, col, problems)
         if kind == "int":
@@ -251,6 +262,7 @@ def _column(col: Column, raw: pa.Array, trimmed: pa.Array, empty: np.ndarray, pr
             safe = np.where(np.isfinite(floats), floats, np.nan)
             return pa.array(np.round(safe), pa.float64(), from_pandas=True).cast(pa.int64(), safe=False)
         return values
+    text = _clean(trimmed) if kind != "text" else raw
     if kind == "bool":
         lowered = pc.utf8_lower(text)
         true = pc.is_in(lowered, pa.array(sorted(TRUE_TEXT)))
@@ -392,8 +404,11 @@ def validate_chunk(
         raw = chunk.columns.get(col.name)
         if raw is None:
             continue
-        trimmed = pc.utf8_trim_whitespace(raw)
-        empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        if is_typed_number(raw):  # the reader passes these only for numeric columns
+            trimmed, empty = raw, raw.is_null().to_numpy(zero_copy_only=False)
+        else:
+            trimmed = pc.utf8_trim_whitespace(raw)
+            empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         non_empty[col.name] = int(n - empty.sum())
         empties.append(empty)
         parsed[col.name] = _column(col, raw, trimmed, empty, problems)
@@ -417,7 +432,10 @@ def validate_chunk(
 
     rows = sorted(problems.by_row)
     raw_text = (
-        {name: chunk.columns[name].take(pa.array(rows, pa.int64())).to_pylist() for name in chunk.columns}
+        {
+            name: as_text(chunk.columns[name].take(pa.array(rows, pa.int64()))).to_pylist()
+            for name in chunk.columns
+        }
         if rows
         else {}
     )
