@@ -432,9 +432,9 @@ def derive_reported_on(source: Source, frame: pd.DataFrame) -> pd.Series:
     if source.name == "statistics":
         return add_months(frame["period"], 3) + pd.Timedelta(days=19)
     if source.name == "tax_grade":
-        return pd.to_datetime(frame["year"].astype("int64") + 1, format="%Y") + pd.DateOffset(
-            months=3, days=29
-        )
+        return add_months(
+            pd.to_datetime((frame["year"].astype("int64") + 1).astype(str), format="%Y"), 3
+        ) + pd.Timedelta(days=29)
     if source.name == "credit_events":
         return frame["published_on"].fillna(frame["occurred_on"])
     if source.name == "ip":
