@@ -391,9 +391,12 @@ def get_source(name: str) -> Source:
         raise KeyError(f"unknown source {name!r}; known sources: {', '.join(SOURCES)}") from None
 
 
+GRAIN_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
 def period_end(period_start: date, grain: Grain) -> date:
     """Return the last day of the period that starts on ``period_start``."""
-    months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(grain, 0)
+    months = GRAIN_MONTHS.get(grain, 0)
     if not months:
         return period_start
     y, m = divmod(period_start.month - 1 + months, 12)
@@ -413,6 +416,12 @@ def add_months(dates: pd.Series, months: int) -> pd.Series:
         index=dates.index,
         name=dates.name,
     )
+
+
+def period_ends(starts: pd.Series, grain: Grain) -> pd.Series:
+    """Return ``period_end`` of every period start in a column."""
+    months = GRAIN_MONTHS.get(grain, 0)
+    return add_months(starts, months) - pd.Timedelta(days=1) if months else starts
 
 
 def derive_reported_on(source: Source, frame: pd.DataFrame) -> pd.Series:

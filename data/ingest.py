@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data.contracts import Source, add_months, get_source
+from data.contracts import Source, get_source, period_ends
 from data.errors import RejectedFile
 from data.readers import open_raw, prefetch
 from data.validate import DUPLICATE_KEY, ChunkResult, DuplicateTracker, validate_chunk
@@ -138,8 +138,7 @@ class _Quality:
 def _period_ends(source: Source, frame: pd.DataFrame) -> pd.Series:
     """Return the end of each record's period (or its own date) — the start of timeliness."""
     if source.grain in {"monthly", "quarterly"}:
-        months = 1 if source.grain == "monthly" else 3
-        return add_months(frame["period"], months) - pd.Timedelta(days=1)
+        return period_ends(frame["period"], source.grain)
     if source.grain == "yearly":
         return pd.to_datetime(frame["year"].astype(int).astype(str) + "-12-31")
     return frame[source.period_column]

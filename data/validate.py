@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data.contracts import Column, Source, add_months, arrow_schema, derive_reported_on
+from data.contracts import Column, Source, arrow_schema, derive_reported_on, period_ends
 from data.credit_code import CreditCodeError, check_credit_code, valid_mask
 from data.readers import RawChunk, as_text, is_typed_number
 
@@ -494,8 +494,7 @@ def _cross_checks(source: Source, frame: pd.DataFrame, received_on: date, proble
             if source.grain != "yearly"
             else pd.to_datetime(frame[period_col].astype("Int64").astype(str), format="%Y", errors="coerce")
         )
-        months = {"monthly": 1, "quarterly": 3, "yearly": 12}[source.grain]
-        ends = add_months(starts, months) - pd.Timedelta(days=1)
+        ends = period_ends(starts, source.grain)
         future = np.flatnonzero((ends > received).to_numpy())
         problems.add(
             future,

@@ -1,10 +1,10 @@
-"""``add_months`` is ``+ pd.DateOffset(months=k)``, computed in numpy."""
+"""``add_months`` is ``+ pd.DateOffset(months=k)``, per distinct date; ``period_ends`` builds on it."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from data.contracts import add_months
+from data.contracts import add_months, period_end, period_ends
 
 
 @pytest.mark.parametrize("unit", ["s", "ns"])
@@ -30,3 +30,10 @@ def test_nothing_but_missing_dates_stays_missing():
 def test_an_empty_column_stays_empty():
     dates = pd.Series([], dtype="datetime64[s]")
     pd.testing.assert_series_equal(add_months(dates, 3), dates)
+
+
+@pytest.mark.parametrize("grain", ["monthly", "quarterly", "yearly", "event"])
+def test_period_ends_of_a_column_are_period_end_of_each_start(grain):
+    starts = pd.Series(pd.date_range("2023-01-01", "2025-12-01", freq="MS"))
+    expected = [pd.Timestamp(period_end(s.date(), grain)) for s in starts]
+    assert period_ends(starts, grain).tolist() == expected
