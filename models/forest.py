@@ -46,7 +46,12 @@ class FlatForest:
     @classmethod
     def from_booster(cls, booster: lgb.Booster) -> FlatForest:
         """Flatten the trees ``booster.predict`` uses by default (the best iteration, if any)."""
-        header, trees = _parse(booster.model_to_string())
+        return cls.from_model_text(booster.model_to_string())
+
+    @classmethod
+    def from_model_text(cls, text: str) -> FlatForest:
+        """Flatten the trees of LightGBM's model text (``Booster.model_to_string``)."""
+        header, trees = _parse(text)
         objective = header["objective"].split()
         if objective[0] != "binary" or header.get("num_tree_per_iteration", "1") != "1":
             raise ValueError(f"FlatForest evaluates binary models only, not {header['objective']!r}")

@@ -76,8 +76,9 @@ class ScoringModel:
     def __post_init__(self) -> None:
         self.name = self.name or f"zonecredit-{self.kind}"
         self.reason_writer = ReasonWriter(self.wording, OUTCOME_SENSE[self.kind])
-        self.fingerprint = hashlib.sha256(self.booster.model_to_string().encode()).hexdigest()[:12]
-        self.forest = FlatForest.from_booster(self.booster)
+        text = self.booster.model_to_string()  # the trees predict uses, read once for both
+        self.fingerprint = hashlib.sha256(text.encode()).hexdigest()[:12]
+        self.forest = FlatForest.from_model_text(text)
 
     # -- hot path -------------------------------------------------------------------------------
     def probability(self, rows: pd.DataFrame) -> np.ndarray:
