@@ -7,3 +7,7 @@ class ZonecreditError(Exception):
 
 class RejectedFile(ZonecreditError):
     """A whole file cannot be ingested (encoding, missing columns, empty): nothing is loaded."""
+
+
+class InvalidArguments(ZonecreditError):
+    """Arguments that cannot work (too short a history, a rate out of range): nothing was done."""

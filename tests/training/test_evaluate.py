@@ -6,14 +6,14 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from models.packaged import log_pyfunc
+from models.packaged import NoChampionError, log_pyfunc
 from tests.models.conftest import fitted
 from training.evaluate import load_champion
 from training.train import use_experiment
 
 
 def test_without_a_champion_the_error_says_what_to_do(tmp_path: Path):
-    with pytest.raises(LookupError, match=r"zonecredit-credit has no champion yet; train one first"):
+    with pytest.raises(NoChampionError, match=r"zonecredit-credit has no champion yet; train one first"):
         load_champion("credit", f"sqlite:///{tmp_path / 'mlflow.db'}")
 
 
