@@ -12,8 +12,9 @@ not split (wrong number of fields) come out separately so they can be quarantine
 from __future__ import annotations
 
 import codecs
+import itertools
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,8 @@ class FileLayout:
     encoding: str | None = None
     units: dict[str, str] = field(default_factory=dict)  # canonical column -> unit the file writes
     unit_line: str | None = None  # the unit a line above the header declares (单位：万元)
+    headers: list[str] = field(default_factory=list)  # every header cell, in file order
+    ignored_sheets: list[str] = field(default_factory=list)  # sheets with no header of the source
 
 
 def _normalize_header(text: str) -> str:
@@ -106,10 +109,8 @@ def map_header(source: Source, headers: list[str], columns: Mapping[str, str] | 
     for header in headers:
         if not header.strip():
             continue
-        name, unit = split_unit(header)
-        canonical = manual.get(_normalize_header(header)) or manual.get(_normalize_header(name))
-        if canonical is None:
-            canonical = lookup.get(_normalize_header(header)) or lookup.get(_normalize_header(name))
+        unit = split_unit(header.rsplit("/", 1)[-1])[1] or split_unit(header)[1]
+        canonical = _match(header, manual, lookup)
         if canonical is None:
             ignored.append(header)
         elif canonical in mapping.values():
@@ -138,7 +139,22 @@ def map_header(source: Source, headers: list[str], columns: Mapping[str, str] | 
             f"found {', '.join(h for h in headers if h.strip()) or 'none'}{advice}",
             suggestions,
         )
-    return FileLayout(mapping, ignored, units=units)
+    return FileLayout(mapping, ignored, units=units, headers=list(headers))
+
+
+def _match(header: str, manual: Mapping[str, str], lookup: Mapping[str, str]) -> str | None:
+    """The column a header names: by hand first, then by alias; with or without its unit, and for
+    a flattened two-row header (``增值税/销售额``) as one name or by its lower part."""
+    forms = [header, split_unit(header)[0]]
+    if "/" in header:
+        joined = header.replace("/", "")
+        child = header.rsplit("/", 1)[-1]
+        forms += [joined, split_unit(joined)[0], child, split_unit(child)[0]]
+    for table in (manual, lookup):
+        for form in forms:
+            if found := table.get(_normalize_header(form)):
+                return found
+    return None
 
 
 def detect_encoding(path: Path) -> str:
@@ -328,55 +344,124 @@ def iter_excel(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
 ) -> tuple[FileLayout, Iterator[RawChunk]]:
-    """Open the first sheet of an .xlsx workbook and stream its rows as text chunks."""
+    """Open an .xlsx/.xls workbook and stream the records of every sheet (or of ``sheet``).
+
+    The workbook is checked against the memory bound first (``data.excel.check_xlsx``). Each
+    sheet's header is found below its titles; sheets without a header of this source are listed
+    in ``ignored_sheets``. The first data sheet's layout is the file's; a later sheet must map
+    the same columns (in any order).
+    """
     from python_calamine import CalamineWorkbook
 
+    from data.excel import HEADER_SCAN_ROWS, check_xlsx, find_header, iter_sheet_rows
+
+    if path.suffix.lower() != ".xls":
+        check_xlsx(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        sheet_data = book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)
+        names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks
         raise RejectedFile(f"{path.name}: not a readable Excel workbook: {exc}") from exc
-    rows = sheet_data.iter_rows()
-    headers = [str(h).strip() for h in next(rows, [])]
-    if not any(headers):
-        raise RejectedFile(f"{path.name}: file is empty (no header row)")
-    layout = map_header(source, headers, columns)
-    positions = {h: i for i, h in enumerate(headers)}
+    if sheet is not None:
+        if sheet not in names:
+            raise RejectedFile(f"{path.name}: no sheet {sheet!r}; its sheets are {', '.join(names)}")
+        names = [sheet]
+    lookup = _header_lookup(source)
+    manual = {_normalize_header(h): c for h, c in (columns or {}).items()}
 
-    def cell_text(value: object) -> str:
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return "" if value is None else str(value)
+    def score(headers: list[str]) -> int:
+        return len({c for h in headers if (c := _match(h, manual, lookup))})
+
+    def open_sheet(name: str) -> tuple[FileLayout, Iterator[Sequence[object]], int] | None:
+        try:
+            data = book.get_sheet_by_name(name)
+        except Exception as exc:
+            raise RejectedFile(f"{path.name}: sheet {name!r} cannot be read: {exc}") from exc
+        rows = data.iter_rows()
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+        start_col = (data.start or (0, 0))[1]
+        merged = [
+            ((r0, c0 - start_col), (r1, c1 - start_col))
+            for (r0, c0), (r1, c1) in (data.merged_cell_ranges or [])
+        ]
+        found = find_header(head, score, merged)
+        if found is None or (len(names) > 1 and not score(found.headers)):
+            return None
+        layout = map_header(source, found.headers, columns)
+        layout.unit_line = found.unit_line
+        return layout, itertools.chain(head[found.first_data_index :], rows), found.first_data_index
+
+    first: tuple[FileLayout, Iterator[Sequence[object]], int] | None = None
+    ignored_sheets: list[str] = []
+    for position, name in enumerate(names):
+        first = open_sheet(name)
+        if first is not None:
+            names = names[position:]
+            break
+        ignored_sheets.append(name)
+    if first is None:
+        raise RejectedFile(
+            f"{path.name}: no sheet has a header row of {source.name} (sheets: {', '.join(names)})"
+        )
+    layout = first[0]
+    layout.ignored_sheets = ignored_sheets
+
+    def sheet_chunks(
+        sheet_layout: FileLayout, rows: Iterator[Sequence[object]], first_index: int, name: str
+    ) -> Iterator[RawChunk]:
+        headers = list(sheet_layout.mapping)
+        where = f"sheet {name} " if len(names) > 1 else ""
+        if sorted(sheet_layout.mapping.values()) != sorted(layout.mapping.values()):
+            raise RejectedFile(
+                f"{path.name}: sheet {name!r} maps {', '.join(sorted(sheet_layout.mapping.values()))}, "
+                f"the first sheet {', '.join(sorted(layout.mapping.values()))}; ingest them with --sheet"
+            )
+        all_headers = _sheet_header_positions(sheet_layout)
+        code_positions = {all_headers[h] for h in headers if sheet_layout.mapping[h] == "credit_code"}
+        buffer: list[list[str]] = []
+        numbers: list[int] = []
+        skipped: list[tuple[int, str]] = []
+        for number, texts, reason in iter_sheet_rows(rows, first_index, code_positions):
+            if texts is None:
+                skipped.append((number, f"{where}{reason}"))
+                continue
+            buffer.append(texts)
+            numbers.append(number)
+            if len(buffer) == chunk_rows:
+                yield _excel_chunk(buffer, sheet_layout, all_headers, numbers, skipped)
+                buffer, numbers, skipped = [], [], []
+        if buffer or skipped:
+            yield _excel_chunk(buffer, sheet_layout, all_headers, numbers, skipped)
 
     def chunks() -> Iterator[RawChunk]:
-        next_row, buffer = 1, []
-        for row in rows:
-            buffer.append(row)
-            if len(buffer) == chunk_rows:
-                yield _excel_chunk(buffer, layout, positions, next_row, cell_text)
-                next_row += len(buffer)
-                buffer = []
-        if buffer:
-            yield _excel_chunk(buffer, layout, positions, next_row, cell_text)
+        assert first is not None
+        yield from sheet_chunks(first[0], first[1], first[2], names[0])
+        for name in names[1:]:
+            opened = open_sheet(name)
+            if opened is None:
+                layout.ignored_sheets.append(name)
+                continue
+            yield from sheet_chunks(opened[0], opened[1], opened[2], name)
 
     return layout, chunks()
 
 
+def _sheet_header_positions(layout: FileLayout) -> dict[str, int]:
+    return {h: i for i, h in enumerate(layout.headers)}
+
+
 def _excel_chunk(
-    rows: Sequence[Sequence[object]],
+    rows: Sequence[Sequence[str]],
     layout: FileLayout,
     positions: dict[str, int],
-    first_row: int,
-    cell_text: Callable[[object], str],
+    numbers: list[int],
+    skipped: list[tuple[int, str]],
 ) -> RawChunk:
     columns = {
-        canonical: pa.array(
-            [cell_text(r[positions[h]]) if positions[h] < len(r) else "" for r in rows],
-            pa.string(),
-        )
+        canonical: pa.array([r[positions[h]] if positions[h] < len(r) else "" for r in rows], pa.string())
         for h, canonical in layout.mapping.items()
     }
-    return RawChunk(columns, np.arange(first_row, first_row + len(rows)))
+    return RawChunk(columns, np.asarray(numbers, dtype=np.int64), skipped=skipped)
 
 
 def prefetch(chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
