@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from data.contracts import Column, Source, arrow_schema, derive_reported_on, period_ends
 from data.credit_code import CreditCodeError, check_credit_code, valid_mask
-from data.readers import RawChunk, as_text, is_typed_number
+from data.readers import MALFORMED, RawChunk, as_text, is_typed_number
 
 # Reason codes, each a category an administrator can filter on.
 BAD_CREDIT_CODE = "bad_credit_code"
@@ -33,7 +33,7 @@ FUTURE_PERIOD = "future_period"
 DUPLICATE_KEY = "duplicate_key"
 UNPARSEABLE_NUMBER = "unparseable_number"
 MISSING_VALUE = "missing_value"
-MALFORMED_ROW = "malformed_row"
+MALFORMED_ROW = MALFORMED
 TOO_LONG = "too_long"
 INCONSISTENT = "inconsistent"
 EMPTY_ROW = "empty_row"
@@ -471,7 +471,7 @@ def validate_chunk(
                 pd.DataFrame(
                     {
                         "row_number": [m[0] for m in chunk.malformed],
-                        "reason_code": [MALFORMED_ROW] * len(chunk.malformed),
+                        "reason_code": [m[3] for m in chunk.malformed],
                         "reason": [m[2] for m in chunk.malformed],
                         "raw": [_raw_json({"line": m[1]}) for m in chunk.malformed],
                     }
