@@ -110,7 +110,8 @@ OUTCOMES = [
         "loaded",
         5,
         1,
-        {2: "unparseable_number", 3: "unparseable_number", 4: "unparseable_number", 5: "unknown_value"},
+        # N/A is an empty marker: a required amount written N/A is missing, not a bad number
+        {2: "unparseable_number", 3: "missing_value", 4: "unparseable_number", 5: "unknown_value"},
         message="arrears_days: 1.5 is not a whole number",
     ),
     Outcome(
