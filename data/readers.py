@@ -24,12 +24,14 @@ import pyarrow.compute as pc
 
 from data.contracts import Source
 from data.errors import RejectedFile
+from data.national import NationalLayout, convert_chunk, detect, signature_matches
 from data.units import split_unit
 
 SAMPLE_BYTES = 4 << 20
 # Reason codes of rows the reader cannot hand to validation (validation has the others).
 MALFORMED = "malformed_row"
 BAD_ENCODING = "bad_encoding"
+NATURAL_PERSON = "natural_person"
 
 
 @dataclass
@@ -39,6 +41,8 @@ class RawChunk:
     columns: dict[str, pa.Array]
     row_numbers: np.ndarray
     malformed: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row, text, why, code)
+    # rows a reader already knows are not records of the source: (row indexes, reason code, message)
+    faults: list[tuple[np.ndarray, str, str]] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, why): totals, footnotes
 
     def __len__(self) -> int:
@@ -55,6 +59,7 @@ class FileLayout:
     units: dict[str, str] = field(default_factory=dict)  # canonical column -> unit the file writes
     unit_line: str | None = None  # the unit a line above the header declares (单位：万元)
     headers: list[str] = field(default_factory=list)  # every header cell, in file order
+    national: NationalLayout | None = None  # a national export layout recognised by its headers
     ignored_sheets: list[str] = field(default_factory=list)  # sheets with no header of the source
 
 
@@ -143,6 +148,34 @@ def map_header(source: Source, headers: list[str], columns: Mapping[str, str] | 
             suggestions,
         )
     return FileLayout(mapping, ignored, units=units, headers=list(headers))
+
+
+def layout_of(source: Source, headers: list[str], columns: Mapping[str, str] | None = None) -> FileLayout:
+    """The layout of a file: a national export layout if its headers are one, else the mapping."""
+    national = None if columns else detect(source.name, headers)
+    if national is None:
+        return map_header(source, headers, columns)
+    named = [h for h in headers if h.strip()]
+    return FileLayout({h: h for h in named}, [], headers=list(headers), national=national)
+
+
+def national_chunks(layout: FileLayout, chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
+    """Map each chunk of a national layout into contract columns; natural persons become faults."""
+    if layout.national is None:
+        yield from chunks
+        return
+    for chunk in chunks:
+        columns, persons = convert_chunk(layout.national, chunk.columns)
+        faults = list(chunk.faults)
+        if persons.any():
+            faults.append(
+                (
+                    np.flatnonzero(persons),
+                    NATURAL_PERSON,
+                    "the subject is a natural person, not an enterprise; personal records are not loaded",
+                )
+            )
+        yield RawChunk(columns, chunk.row_numbers, chunk.malformed, faults=faults, skipped=chunk.skipped)
 
 
 def _match(header: str, manual: Mapping[str, str], lookup: Mapping[str, str]) -> str | None:
@@ -263,7 +296,7 @@ def iter_csv(
 
     encoding = detect_encoding(path)
     headers, header_bytes = _csv_header(path, encoding)
-    layout = map_header(source, headers, columns)
+    layout = layout_of(source, headers, columns)
     layout.encoding = encoding
     named = [h for h in headers if h.strip()]
     if len(set(named)) != len(named):
@@ -379,7 +412,7 @@ def iter_csv(
             first_row += len(chunk) + len(chunk.malformed)
             yield chunk
 
-    return layout, chunks()
+    return layout, national_chunks(layout, chunks())
 
 
 def is_typed_number(array: pa.Array) -> bool:
@@ -457,7 +490,8 @@ def iter_excel(
     manual = {_normalize_header(h): c for h, c in (columns or {}).items()}
 
     def score(headers: list[str]) -> int:
-        return len({c for h in headers if (c := _match(h, manual, lookup))})
+        mapped = len({c for h in headers if (c := _match(h, manual, lookup))})
+        return mapped + signature_matches(source.name, headers)
 
     def open_sheet(name: str) -> tuple[FileLayout, Iterator[Sequence[object]], int] | None:
         try:
@@ -474,7 +508,7 @@ def iter_excel(
         found = find_header(head, score, merged)
         if found is None or (len(names) > 1 and not score(found.headers)):
             return None
-        layout = map_header(source, found.headers, columns)
+        layout = layout_of(source, found.headers, columns)
         layout.unit_line = found.unit_line
         return layout, itertools.chain(head[found.first_data_index :], rows), found.first_data_index
 
@@ -530,7 +564,7 @@ def iter_excel(
                 continue
             yield from sheet_chunks(opened[0], opened[1], opened[2], name)
 
-    return layout, chunks()
+    return layout, national_chunks(layout, chunks())
 
 
 def _sheet_header_positions(layout: FileLayout) -> dict[str, int]:

@@ -38,7 +38,6 @@ TOO_LONG = "too_long"
 INCONSISTENT = "inconsistent"
 EMPTY_ROW = "empty_row"
 SPREADSHEET_MANGLED_CODE = "spreadsheet_mangled_code"
-NATURAL_PERSON = "natural_person"
 
 # What people write for "no value" (read as an empty cell), and dates that stand for "no date".
 EMPTY_MARKERS = ("—", "–", "-", "/", "无", "暂无", "空", "NULL", "null", "N/A", "n/a", "#N/A")
@@ -54,6 +53,7 @@ CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
         "东疆港区": "dongjiang",
         "生态城": "ecocity",
     },
+    "grade": {f"{g}级": g for g in ("A", "B", "M", "C", "D")},
     "status": {
         "存续": "active",
         "在业": "active",
@@ -553,6 +553,8 @@ def validate_chunk(
         empties.append(empty)
 
     _flag_empty_rows(empties, problems)
+    for fault_rows, code, message in chunk.faults:
+        problems.by_row.update({int(r): [(code, message)] for r in fault_rows})
     frame = pa.table(parsed).to_pandas() if n else pd.DataFrame({c: pd.Series(dtype=object) for c in parsed})
     _cross_checks(source, frame, received_on, problems)
     bad = problems.mask(n)
@@ -565,6 +567,8 @@ def validate_chunk(
         good["reported_on"] = good["reported_on"].fillna(derived) if "reported_on" in good else derived
     schema = arrow_schema(source)
     data_fields = [f for f in schema if f.name in {c.name for c in source.columns}]
+    for absent in [f.name for f in data_fields if f.name not in good]:  # optional columns a file lacks
+        good[absent] = None
     loaded = pa.Table.from_pandas(
         good[[f.name for f in data_fields]], schema=pa.schema(data_fields), preserve_index=False
     )
@@ -584,7 +588,9 @@ def validate_chunk(
             "reason_code": [problems.by_row[r][0][0] for r in rows],
             "reason": ["; ".join(m for _, m in problems.by_row[r]) for r in rows],
             "raw": [
-                _raw_json({original_headers.get(c, c): raw_text[c][i] for c in raw_text})
+                raw_text["source_record"][i]
+                if "source_record" in raw_text
+                else _raw_json({original_headers.get(c, c): raw_text[c][i] for c in raw_text})
                 for i in range(len(rows))
             ],
         }
