@@ -277,9 +277,9 @@ def _record_blocks(path: Path, offset: int, block_bytes: int) -> Iterator[bytes]
             yield carry
 
 
-def _escaped(raw: bytes) -> str:
-    """Show a line's bytes with the undecodable ones escaped (\\xNN), the rest as text."""
-    return raw.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+def _escaped(raw: bytes, encoding: str) -> str:
+    """Show a record's bytes with the undecodable ones escaped (\\xNN), the rest as text."""
+    return raw.rstrip(b"\r\n").decode(encoding, errors="backslashreplace")
 
 
 def iter_csv(
@@ -366,8 +366,8 @@ def iter_csv(
             malformed = [
                 (
                     first_row + i,
-                    _escaped(raw),
-                    f"bytes that are not {encoding}: {_escaped(raw)[:120]}",
+                    _escaped(raw, encoding),
+                    f"bytes that are not {encoding}: {_escaped(raw, encoding)[:160]}",
                     BAD_ENCODING,
                 )
                 for i, raw in zip(bad_index, bad_bytes, strict=True)
