@@ -24,14 +24,13 @@ import pyarrow.compute as pc
 
 from data.contracts import Source
 from data.errors import RejectedFile
-from data.national import NationalLayout, convert_chunk, detect, signature_matches
+from data.national import NATURAL_PERSON, NationalLayout, convert_chunk, detect, signature_matches
 from data.units import split_unit
 
 SAMPLE_BYTES = 4 << 20
 # Reason codes of rows the reader cannot hand to validation (validation has the others).
 MALFORMED = "malformed_row"
 BAD_ENCODING = "bad_encoding"
-NATURAL_PERSON = "natural_person"
 
 
 @dataclass

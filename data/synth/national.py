@@ -20,40 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data.contracts import get_source
+from data.national import PENALTY_HEADERS
 from data.synth.writer import ENCODING
 
-PENALTY_COLUMNS = [
-    "行政相对人名称",
-    "行政相对人类别",
-    "行政相对人代码_1(统一社会信用代码)",
-    "行政相对人代码_2(工商注册号)",
-    "行政相对人代码_3(组织机构代码)",
-    "行政相对人代码_4(税务登记号)",
-    "行政相对人代码_5(事业单位证书号)",
-    "行政相对人代码_6(社会组织登记证号)",
-    "法定代表人",
-    "法定代表人证件类型",
-    "法定代表人证件号码",
-    "证件类型",
-    "证件号码",
-    "行政处罚决定书文号",
-    "违法行为类型",
-    "违法事实",
-    "处罚依据",
-    "处罚类别",
-    "处罚内容",
-    "罚款金额（万元）",
-    "没收违法所得、没收非法财物的金额（万元）",
-    "暂扣或吊销证照名称及编号",
-    "处罚决定日期",
-    "处罚有效期",
-    "公示截止期",
-    "处罚机关",
-    "处罚机关统一社会信用代码",
-    "数据来源单位",
-    "数据来源单位统一社会信用代码",
-    "备注",
-]
 # 处罚类别 and fine (万元) chosen so the mapping rules of data.national give back the severity
 PENALTY_BY_SEVERITY = {"minor": ("警告", (0.0, 0.0)), "general": ("罚款", (0.5, 50.0))}
 PENALTY_BY_SEVERITY["serious"] = ("罚款,责令停产停业", (5.0, 200.0))
@@ -129,7 +98,7 @@ def _credit_events(out: Path, names: dict[str, str], rng: np.random.Generator) -
     _xlsx(
         folder / "penalties.xlsx",
         "行政处罚信息（双公示）",
-        PENALTY_COLUMNS,
+        PENALTY_HEADERS,
         _penalty_rows(penalties, names, rng),
     )
     note("penalties.xlsx", penalties["_row"], 3)  # title row, header row

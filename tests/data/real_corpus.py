@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from data.credit_code import generate_credit_codes
+from data.national import PENALTY_HEADERS
 
 CODES = generate_credit_codes(12, np.random.default_rng(16))
 INDIVIDUAL = generate_credit_codes(1, np.random.default_rng(7), entity_types=["2"])[0]
@@ -274,40 +275,6 @@ def registry_as_registered(out: Path) -> Expected:
             "status": ["active", "revoked", "deregistered", "active"],
         },
     )
-
-
-PENALTY_HEADERS = [
-    "行政相对人名称",
-    "行政相对人类别",
-    "行政相对人代码_1(统一社会信用代码)",
-    "行政相对人代码_2(工商注册号)",
-    "行政相对人代码_3(组织机构代码)",
-    "行政相对人代码_4(税务登记号)",
-    "行政相对人代码_5(事业单位证书号)",
-    "行政相对人代码_6(社会组织登记证号)",
-    "法定代表人",
-    "法定代表人证件类型",
-    "法定代表人证件号码",
-    "证件类型",
-    "证件号码",
-    "行政处罚决定书文号",
-    "违法行为类型",
-    "违法事实",
-    "处罚依据",
-    "处罚类别",
-    "处罚内容",
-    "罚款金额（万元）",
-    "没收违法所得、没收非法财物的金额（万元）",
-    "暂扣或吊销证照名称及编号",
-    "处罚决定日期",
-    "处罚有效期",
-    "公示截止期",
-    "处罚机关",
-    "处罚机关统一社会信用代码",
-    "数据来源单位",
-    "数据来源单位统一社会信用代码",
-    "备注",
-]
 
 
 def _penalty(name: str, kind: str, code: str, number: str, category: str, fine: float, decided: date) -> list:
