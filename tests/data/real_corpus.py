@@ -150,6 +150,32 @@ def tax_merged_header_wan_yuan(out: Path) -> Expected:
     )
 
 
+def tax_workbook_of_months(out: Path) -> Expected:
+    """One sheet of notes, then a sheet per month (columns in another order in the second)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "填报说明"
+    notes.append(["说明：每月一张工作表，金额单位为元。"])
+    january = book.create_sheet("1月")
+    january.append(TAX_HEADERS)
+    january.append([D, "2025-01", 100, 13, 0, 1, 0, 0, 0])
+    february = book.create_sheet("2月")
+    february.append(["所属期", "统一社会信用代码", *TAX_HEADERS[2:]])
+    february.append(["2025-02", D, 200, 26, 0, 1, 0, 0, 0])
+    february.append([])
+    february.append(["合计", None, 200])
+    book.save(out / "tax_months.xlsx")
+    return Expected(
+        "tax_months.xlsx",
+        "tax",
+        person_rows=4,
+        skipped={3: "sheet 2月 blank row", 4: "sheet 2月 a 合计 row"},
+        stored={"vat_sales": [100.0, 200.0]},
+    )
+
+
 def utility_units_xls(out: Path) -> Expected:
     """An old .xls from the grid company: units in every header, 元 and 万元 mixed, date cells."""
     rows: list[list[object]] = [
@@ -471,6 +497,7 @@ def tax_a_list_xlsx(out: Path) -> Expected:
 BUILDERS: tuple[Callable[[Path], Expected], ...] = (
     tax_title_and_totals,
     tax_merged_header_wan_yuan,
+    tax_workbook_of_months,
     utility_units_xls,
     utility_wrong_unit,
     statistics_quarters_yuan,

@@ -49,6 +49,12 @@ def test_real_export(name: str, corpus: tuple[Path, dict[str, Expected]], tmp_pa
     assert summary.layout == expected.layout
 
 
+def test_sheets_without_a_header_are_named(corpus: tuple[Path, dict[str, Expected]], tmp_path: Path) -> None:
+    folder, _ = corpus
+    summary = ingest_file("tax", folder / "tax_months.xlsx", tmp_path, received_on=RECEIVED_ON)
+    assert summary.ignored_sheets == ["填报说明"]
+
+
 def test_sentinel_dates_are_no_date_and_counted(
     corpus: tuple[Path, dict[str, Expected]], tmp_path: Path
 ) -> None:
