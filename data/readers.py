@@ -347,9 +347,11 @@ def iter_csv(
         return b"".join(kept), bad_index, bad_bytes
 
     def parse(block: bytes, first_row: int) -> RawChunk:
-        ends = _record_ends(block)
-        records = len(ends) + (0 if block.endswith(b"\n") else 1)
-        multiline = int(block.count(b"\n")) != len(ends)
+        breaks = block.count(b"\n")
+        # without a quote every line break ends a record: no need to look for them one by one
+        ends = _record_ends(block) if block.find(b'"') >= 0 else None
+        records = (breaks if ends is None else len(ends)) + (0 if block.endswith(b"\n") else 1)
+        multiline = ends is not None and breaks != len(ends)
         numbers = np.arange(first_row, first_row + records, dtype=np.int64)
         malformed: list[tuple[int, str, str, str]] = []
         try:
@@ -361,7 +363,7 @@ def iter_csv(
                 and "decode" not in str(exc)
             ):
                 raise
-            block, bad_index, bad_bytes = undecodable(block, ends)
+            block, bad_index, bad_bytes = undecodable(block, _record_ends(block) if ends is None else ends)
             malformed = [
                 (
                     first_row + i,
