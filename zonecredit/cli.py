@@ -237,7 +237,9 @@ def _ingest_table(source: str, batches: list[Any]) -> Table:
     def note(b: Any) -> str:
         if b.status != "loaded":
             return str(b.message)
-        parts = [f"ignored: {', '.join(b.ignored_columns)}"] if b.ignored_columns else []
+        parts = [f"layout: {b.layout}"] if b.layout else []
+        parts += [f"ignored: {', '.join(b.ignored_columns)}"] if b.ignored_columns else []
+        parts += [f"sheets ignored: {', '.join(b.ignored_sheets)}"] if b.ignored_sheets else []
         parts += [f"{c} converted from {u}" for c, u in b.units.items()]
         parts += [f"row {s['row']} skipped: {s['reason']}" for s in b.skipped[:5]]
         return "; ".join(parts)
