@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
+import pandas as pd
 import sqlalchemy as sa
 
 from data.contracts import SOURCES
@@ -50,10 +53,44 @@ def _correction(dispute: dict[str, Any], decided_by: str, reason: str) -> Correc
     )
 
 
-def file_dispute(engine: sa.Engine, principal: Principal, draft: dict[str, Any]) -> dict[str, Any]:
+def record_exists(source: str, credit_code: str, record_key: dict[str, Any], home: Path) -> bool:
+    """Return whether the warehouse holds a record of ``source`` with ``record_key`` for ``credit_code``.
+
+    Asked the way an upheld dispute would act: a trial revoke through ``apply_corrections`` matches
+    keys exactly as the correction will (dates, months and years in any spelling it accepts). Only
+    the enterprise's bucket is read.
+    """
+    from data.contracts import get_source
+    from data.warehouse import bucket_count, bucket_of, read_source
+    from features.pointintime import apply_corrections
+
+    bucket = int(bucket_of(np.asarray([credit_code], dtype=object), bucket_count(home))[0])
+    records = read_source(source, home, buckets=[bucket])
+    records = records[records["credit_code"] == credit_code]
+    trial = pd.DataFrame(
+        {
+            "source": [source],
+            "credit_code": [credit_code],
+            "record_key": [json.dumps(record_key)],
+            "action": ["revoke"],
+            "decided_on": [pd.Timestamp.today()],
+            "correction_id": [0],
+            "new_values": [None],
+        }
+    )
+    try:
+        return len(apply_corrections(records, get_source(source), trial)) < len(records)
+    except (ValueError, TypeError):  # a key value that names no date or year names no record
+        return False
+
+
+def file_dispute(
+    engine: sa.Engine, principal: Principal, draft: dict[str, Any], home: Path
+) -> dict[str, Any]:
     """Store an objection to one record of a visible enterprise; the correction it asks for is checked now.
 
-    ``draft`` holds credit_code, source, record_key, action, new_values and claim.
+    ``draft`` holds credit_code, source, record_key, action, new_values and claim. The record must
+    exist and be the enterprise's: an upheld dispute writes a permanent correction.
     """
     valid_code(draft["credit_code"], "credit_code")
     if draft["source"] not in SOURCES:
@@ -61,6 +98,9 @@ def file_dispute(engine: sa.Engine, principal: Principal, draft: dict[str, Any])
     with engine.connect() as connection:
         enterprise = scored_enterprise(connection, principal, draft["credit_code"])
     _correction(draft, principal.name, draft["claim"]).check()
+    if not record_exists(draft["source"], draft["credit_code"], draft["record_key"], home):
+        key = ", ".join(f"{k}={v}" for k, v in sorted(draft["record_key"].items()))
+        raise ApiError(422, f"enterprise {draft['credit_code']} has no {draft['source']} record with {key}")
     now = datetime.now()
     with engine.begin() as writer:
         dispute_id = writer.execute(

@@ -235,3 +235,35 @@ class Ready(BaseModel):
     models: dict[str, str]
     database: bool
     detail: str | None = None
+
+
+class AuditEntry(BaseModel):
+    """One read, decision or refused key in the audit log."""
+
+    audit_id: int
+    at: datetime
+    key_id: str
+    role: str
+    action: str
+    credit_code: str | None
+    detail: str | None
+    purpose: str
+    status: int
+    personal_data: bool = Field(description="The read showed personal data unmasked.")
+    client: str | None = Field(description="Address of a refused key.")
+
+
+class AuditFlag(BaseModel):
+    """Unusual access a reviewer should look at."""
+
+    kind: Literal["busy_day", "off_hours", "failed_sign_ins"]
+    key_id: str | None
+    client: str | None
+    day: str | None
+    count: int
+    usual: int | None = Field(description="The key's usual (median) day of enterprises read, for busy days.")
+
+
+class AuditPublic(Page):
+    items: list[AuditEntry]
+    flags: list[AuditFlag]

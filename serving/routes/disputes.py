@@ -22,7 +22,7 @@ def create_dispute(
     body: DisputeCreate, principal: ReadingPrincipal, state: StateDep, purpose: PurposeDep
 ) -> dict[str, Any]:
     """Object to one record of an enterprise in the caller's zones; the request is checked now."""
-    dispute = file_dispute(state.engine, principal, body.model_dump())
+    dispute = file_dispute(state.engine, principal, body.model_dump(), state.settings.home)
     state.audit.record(
         principal, "POST /v1/disputes", purpose, body.credit_code, detail=f"dispute {dispute['dispute_id']}"
     )
