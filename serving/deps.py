@@ -137,9 +137,12 @@ AdminPrincipal = Annotated[Principal, Depends(role_in("admin"))]
 async def audit_purpose(
     state: StateDep,
     x_purpose: Annotated[
-        str | None, Header(description="Why the data is read (audited), e.g. `supervision`.")
+        str | None,
+        Header(pattern=PURPOSE.pattern, description="Why the data is read (audited), e.g. `supervision`."),
     ] = None,
-    purpose: Annotated[str | None, Query(description="Same as the X-Purpose header.")] = None,
+    purpose: Annotated[
+        str | None, Query(pattern=PURPOSE.pattern, description="Same as the X-Purpose header.")
+    ] = None,
 ) -> str:
     """Return the why-code for the audit log: header, then query, then the configured default."""
     value = x_purpose or purpose or state.settings.default_purpose

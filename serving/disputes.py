@@ -160,6 +160,22 @@ def find_dispute(connection: sa.Connection, principal: Principal, dispute_id: in
     return dispute_public(row)
 
 
+def _restore(engine: sa.Engine, dispute: dict[str, Any]) -> None:
+    """Put a claimed decision back (its correction could not be written)."""
+    with engine.begin() as writer:
+        writer.execute(
+            disputes.update()
+            .where(disputes.c.dispute_id == dispute["dispute_id"])
+            .values(
+                status=dispute["status"],
+                updated_at=dispute["updated_at"],
+                decided_by=None,
+                decided_at=None,
+                decision_note=None,
+            )
+        )
+
+
 def decide_dispute(
     dispute_id: int,
     status: str,
@@ -186,30 +202,47 @@ def decide_dispute(
         )
     now = datetime.now()
     values: dict[str, Any] = {"status": status, "updated_at": now}
-    after = None
     if status in ("upheld", "rejected"):
         values |= {"decided_by": principal.name, "decided_at": now, "decision_note": note or None}
-    if status == "upheld":
-        reason = note or f"dispute {dispute_id} upheld: {dispute['claim']}"
-        values["correction_id"] = add_correction(
-            settings.resolved_database_url, _correction(dispute, principal.name, reason)
-        )
-        after = rescore_enterprise(
-            dispute["credit_code"],
-            before["as_of"],
-            settings,
-            champions,
-            f"dispute {dispute_id} upheld (correction {values['correction_id']}): {reason}",
-        )
+    # Claim the move first, guarded by the status read above: of two racing decisions only one
+    # passes, and only then is a correction (append-only, permanent) written.
     with engine.begin() as writer:
         done = writer.execute(
             disputes.update()
             .where(disputes.c.dispute_id == dispute_id, disputes.c.status == dispute["status"])
             .values(**values)
         )
-        if done.rowcount != 1:
-            raise ApiError(409, f"dispute {dispute_id} changed meanwhile; read it again")
-        row = writer.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id)).mappings().one()
+    if done.rowcount != 1:
+        raise ApiError(409, f"dispute {dispute_id} changed meanwhile; read it again")
+    after = None
+    if status == "upheld":
+        reason = note or f"dispute {dispute_id} upheld: {dispute['claim']}"
+        try:
+            correction_id = add_correction(
+                settings.resolved_database_url, _correction(dispute, principal.name, reason)
+            )
+        except Exception:  # nothing was corrected: the dispute goes back to where it was
+            _restore(engine, dispute)
+            raise
+        with engine.begin() as writer:
+            writer.execute(
+                disputes.update()
+                .where(disputes.c.dispute_id == dispute_id)
+                .values(correction_id=correction_id)
+            )
+        after = rescore_enterprise(
+            dispute["credit_code"],
+            before["as_of"],
+            settings,
+            champions,
+            f"dispute {dispute_id} upheld (correction {correction_id}): {reason}",
+        )
+    with engine.connect() as connection:
+        row = (
+            connection.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id))
+            .mappings()
+            .one()
+        )
     out = dispute_public(row)
     if after is not None:
         out |= {"score_before": orjson.loads(before["public_json"]), "score_after": after}

@@ -12,7 +12,7 @@ from serving.audit import AUDIT_COLUMNS, AuditFilter, audit_page, audit_rows, re
 from serving.deps import AuditorPrincipal, SessionDep, StateDep
 from serving.errors import ApiError
 from serving.exports import csv_response
-from serving.routes.common import Limit, Offset
+from serving.routes.common import Limit, Offset, ZoneQuery
 from serving.routes.scores import ERRORS
 from serving.schemas import AuditPublic
 
@@ -25,7 +25,7 @@ def audit_filter(
         Literal["admin", "analyst", "scorer", "auditor", "-"] | None, Query(description="`-` = refused keys.")
     ] = None,
     credit_code: Annotated[str | None, Query(max_length=18, description="The enterprise read.")] = None,
-    zone: Annotated[str | None, Query(max_length=16, description="Enterprises of this zone.")] = None,
+    zone: ZoneQuery = None,
     purpose: Annotated[str | None, Query(max_length=64, description="The why-code given.")] = None,
     action: Annotated[str | None, Query(max_length=128, description="Part of the method and route.")] = None,
     personal_data: Annotated[bool | None, Query(description="Only reads that did (not) unmask.")] = None,

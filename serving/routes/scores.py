@@ -58,6 +58,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown enterprise (or outside the key's zones)"},
     422: {"description": "Malformed request, e.g. a credit code failing its check character"},
 }
+# A row the champion scores: an example must be answered 200 (the schemathesis suite posts it).
+# Every feature is given (OpenAPI drops nulls from examples): zeros and each category's first level.
+EXAMPLE_ROW: dict[str, Any] = {
+    "credit_code": EXAMPLE_CODE,
+    **{name: CATEGORIES[name][0] if name in CATEGORIES else 0 for name in FEATURES_BY_NAME},
+}
 _REQUEST_BODY = {
     "required": True,
     "content": {
@@ -66,13 +72,13 @@ _REQUEST_BODY = {
             "examples": {
                 "codes": {"summary": "Stored scores", "value": {"credit_codes": [EXAMPLE_CODE]}},
                 "rows": {
-                    "summary": "Feature rows",
-                    "value": {"rows": [{"credit_code": EXAMPLE_CODE, "tax_arrears_months_12m": 0}]},
+                    "summary": "Feature rows (every registry feature)",
+                    "value": {"rows": [EXAMPLE_ROW]},
                 },
                 "columns": {
                     "summary": "Feature rows, column-wise (bulk)",
                     "value": {
-                        "columns": {"credit_code": [EXAMPLE_CODE], "tax_arrears_months_12m": [0]},
+                        "columns": {name: [value] for name, value in EXAMPLE_ROW.items()},
                         "top_reasons": 0,
                     },
                 },
