@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from serving.keys import Principal
+from serving.queries import table_page
 from serving.store import audit_log, enterprises
 
 log = logging.getLogger("zonecredit.serving")
@@ -176,17 +177,8 @@ def audit_page(
     connection: sa.Connection, review: AuditFilter, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """Return (matching total, one page) of audit entries, newest first."""
-    conditions = review.conditions()
-    total = connection.execute(
-        sa.select(sa.func.count()).select_from(audit_log).where(*conditions)
-    ).scalar_one()
-    rows = connection.execute(
-        sa.select(audit_log)
-        .where(*conditions)
-        .order_by(audit_log.c.at.desc(), audit_log.c.audit_id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).mappings()
+    order = (audit_log.c.at.desc(), audit_log.c.audit_id.desc())
+    total, rows = table_page(connection, audit_log, review.conditions(), order, limit, offset)
     return total, [dict(r) for r in rows]
 
 
