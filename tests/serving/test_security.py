@@ -301,3 +301,14 @@ def test_failed_dashboard_sign_ins_are_audited(client: TestClient, settings):
             .one()
         )
     assert (row["action"], row["purpose"], row["status"]) == ("dashboard POST /login", "failed-sign-in", 401)
+
+
+# ---------------------------------------------------------------- OpenAPI's date-time
+
+
+def test_timestamps_carry_their_offset_as_date_time_requires(client: TestClient, keys: Keys, settings):
+    code = some_codes(settings, "teda", 1)[0]
+    body = client.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.admin_teda)).json()
+    stored = client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.admin_teda)).json()
+    stamps = [h["scored_at"] for h in body["history"]] + [body["score"]["scored_at"], stored["scored_at"]]
+    assert stamps and all(datetime.fromisoformat(s).utcoffset() is not None for s in stamps), stamps
