@@ -312,3 +312,22 @@ def test_timestamps_carry_their_offset_as_date_time_requires(client: TestClient,
     stored = client.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.admin_teda)).json()
     stamps = [h["scored_at"] for h in body["history"]] + [body["score"]["scored_at"], stored["scored_at"]]
     assert stamps and all(datetime.fromisoformat(s).utcoffset() is not None for s in stamps), stamps
+
+
+def test_what_the_schema_allows_for_zone_and_purpose_is_what_the_service_takes(
+    client: TestClient, keys: Keys
+):
+    import re
+
+    operation = client.get("/openapi.json").json()["paths"]["/v1/warnings"]["get"]
+    patterns = {
+        p["name"]: p["schema"].get("pattern") or p["schema"]["anyOf"][0].get("pattern")
+        for p in operation["parameters"]
+        if p["name"] in ("zone", "purpose", "x-purpose")
+    }
+    assert set(patterns) == {"zone", "purpose", "x-purpose"} and all(patterns.values()), patterns
+    header = Keys.header(keys.analyst)
+    for name, value in (("zone", ""), ("purpose", ""), ("zone", "teda"), ("purpose", "inspection")):
+        allowed = re.search(patterns[name], value) is not None
+        answer = client.get("/v1/warnings", params={name: value}, headers=header)
+        assert (answer.status_code == 200) == allowed, (name, value, answer.text)
