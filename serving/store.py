@@ -156,6 +156,8 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),  # e.g. how many codes a batch read
     sa.Column("purpose", sa.String(64), nullable=False),
     sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("personal_data", sa.Boolean, nullable=False, server_default=sa.false()),  # shown unmasked
+    sa.Column("client", sa.String(64), nullable=True),  # the address behind a failed sign-in
 )
 
 api_keys = sa.Table(
@@ -168,6 +170,16 @@ api_keys = sa.Table(
     sa.Column("zones", sa.Text, nullable=True),  # comma-separated; NULL = every zone
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
+)
+
+dashboard_sessions = sa.Table(
+    "dashboard_sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie's session id
+    sa.Column("key_id", sa.String(32), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime, nullable=True),  # sign-out or key revocation
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

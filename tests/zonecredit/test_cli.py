@@ -56,7 +56,7 @@ def test_placeholder_secret_is_refused_outside_development(monkeypatch: pytest.M
     monkeypatch.setenv("ZONECREDIT_ENVIRONMENT", "production")
     with pytest.raises(ValueError, match="ZONECREDIT_SECRET_KEY"):
         Settings()
-    monkeypatch.setenv("ZONECREDIT_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("ZONECREDIT_SECRET_KEY", "a-real-secret-of-32-random-chars")
     assert Settings().environment == "production"
 
 
