@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     )
     default_purpose: str = Field(default="supervision", description="Why-code audited when none is given.")
     access_log: bool = Field(default=True, description="Write one JSON log line per API request.")
+    services_policy: Path | None = Field(
+        default=None,
+        description="Policy file of programs, inspections and clear-out (default: the packaged one).",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

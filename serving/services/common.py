@@ -1,0 +1,83 @@
+"""Pieces the services share: reading feature figures, CSV cells that stay data, ingesting records."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from data.errors import ZonecreditError
+
+# Statuses of a negative record that still counts and awaits repair (as the warnings page reads them).
+UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    Issue 21 brings one shared helper for this; until it lands, every service export goes through here.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Return UTF-8 CSV with a BOM (Excel opens it as UTF-8), every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def feature_figures(home: Path, as_of: date, columns: list[str], credit_codes: list[str]) -> pd.DataFrame:
+    """Return ``columns`` of the feature table of ``as_of`` for ``credit_codes`` (indexed by credit code).
+
+    Columns the table lacks come back empty, so a policy naming a figure that a feature set no
+    longer has shows a blank rather than failing the list.
+    """
+    import pyarrow.parquet as pq
+
+    from features.engines import feature_path
+
+    path = feature_path(home, as_of) / "features.parquet"
+    if not path.exists() or not credit_codes:
+        return pd.DataFrame(index=pd.Index(credit_codes, name="credit_code"), columns=columns)
+    present = [c for c in columns if c in pq.read_schema(path).names]
+    table = pd.read_parquet(path, columns=["credit_code", *present])
+    table = table[table["credit_code"].isin(credit_codes)].set_index("credit_code")
+    return table.reindex(index=credit_codes, columns=columns)
+
+
+def ingest_credit_records(rows: list[dict[str, Any]], home: Path, name: str) -> str:
+    """Load ``rows`` as a ``credit_events`` batch through the ordinary ingest; return the batch id.
+
+    The file is kept under ``home/inbox/services`` as the batch's source, like any department export,
+    so the records count in features exactly as ingested ones do.
+    """
+    from data.contracts import get_source
+    from data.ingest import ingest_file
+    from data.warehouse import bucket_count
+
+    columns = get_source("credit_events").column_names
+    inbox = home / "inbox" / "services"
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / f"{name}-{datetime.now():%Y%m%dT%H%M%S%f}.csv"
+    pd.DataFrame(rows).reindex(columns=columns).to_csv(path, index=False)
+    summary = ingest_file("credit_events", path, home, buckets=bucket_count(home))
+    if summary.status != "loaded" or summary.rows_quarantined:
+        raise ZonecreditError(f"credit records of {name} did not load: {summary.message} {summary.reasons}")
+    return summary.batch_id
