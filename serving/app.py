@@ -16,6 +16,7 @@ from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR
 from serving.dashboard import router as dashboard_router
+from serving.dashboard import services as services_pages
 from serving.deps import ServiceState
 from serving.errors import install_handlers
 from serving.observability import Metrics, RequestMiddleware, configure_logging
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(api_router)
     app.include_router(services_routes.router)
     app.include_router(dashboard_router)
+    app.include_router(services_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
     return app

@@ -68,6 +68,7 @@ from serving.queries import (
     warning_history,
     warning_page,
 )
+from serving.services.guidance import guidance_for
 from serving.store import score_history
 
 HERE = Path(__file__).resolve().parent
@@ -499,6 +500,7 @@ def enterprise(request: Request, viewer: ViewerDep, state: StateDep, credit_code
         explanation=explanation,
         disputes=disputes,
         disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later")],
+        guidance=guidance_for(detail["records"], date.fromisoformat(score["as_of"])),
         history_chart=charts.line_chart(
             [f"{h['as_of']:%Y-%m-%d}" + ("*" if h["trigger"] == "dispute" else "") for h in history],
             [(t("col.score"), [float(h["score"]) for h in history])],

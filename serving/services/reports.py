@@ -139,6 +139,16 @@ def render_html(content: dict[str, Any], number: str, code: str, lang: Lang) -> 
     )
 
 
+def render_notice(detail: dict[str, Any], guidance: dict[str, dict[str, Any]], lang: Lang) -> str:
+    """Return the HTML of a repair notice (信用修复告知书): each repairable record and how to repair it."""
+    t = translator(lang)
+    return (
+        _environment()
+        .get_template("notice.html")
+        .render(detail=detail, guidance=guidance, lang=lang, t=t, today=date.today().isoformat())
+    )
+
+
 def render_pdf(html: str) -> bytes:
     """Return the PDF of ``html`` (A4, fonts found through fontconfig)."""
     from weasyprint import HTML
