@@ -296,6 +296,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "svc.department": ("受理部门", "Department"),
     "svc.commitments": ("信用承诺", "Credit commitments"),
     "svc.deadline": ("承诺期限", "Deadline"),
+    "svc.promised_on": ("承诺日期", "Promised on"),
     "svc.template": ("承诺内容", "Commitment"),
     "svc.sweep": ("逾期违诺处理", "Record overdue breaches"),
     "svc.fulfil": ("确认履行", "Mark kept"),

@@ -177,7 +177,14 @@ def get_program(
     program = policy.program(name)
     items = programs.program_list(connection, principal, program, state.settings.home, zone)
     state.audit.record(principal, f"GET /v1/programs/{name}", purpose, detail=f"{len(items)} enterprises")
-    return {"program": name, "policy_version": policy.version, "total": len(items), "items": items}
+    figures = programs.figure_labels(program)
+    return {
+        "program": name,
+        "policy_version": policy.version,
+        "figures": figures,
+        "total": len(items),
+        "items": items,
+    }
 
 
 @router.post("/programs/{name}/exports", tags=["programs"], responses=ERRORS, response_class=Response)

@@ -128,6 +128,17 @@ def _with_figures(rows: list[dict[str, Any]], program: Program, home: Path) -> l
     return sorted(kept, key=lambda r: (-r["score"], r["credit_code"]))
 
 
+def figure_labels(program: Program) -> dict[str, dict[str, str]]:
+    """Return each of the program's figures with its plain-language name (the feature's description)."""
+    from features.registry import FEATURES_BY_NAME
+
+    found = {f: FEATURES_BY_NAME.get(f) for f in program.figures}
+    return {
+        f: {"zh": d.description_zh, "en": d.description_en} if d else {"zh": f, "en": f}
+        for f, d in found.items()
+    }
+
+
 def program_csv(rows: list[dict[str, Any]], program: Program) -> bytes:
     """Return a program list as CSV: the list columns, then the program's figures."""
     header = [*LIST_COLUMNS, *program.figures]
