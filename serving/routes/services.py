@@ -7,18 +7,19 @@ scorer role gets 403 everywhere. Every call is audited with its purpose.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from serving.deps import AdminPrincipal, PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.errors import ApiError
 from serving.queries import CLASSES, GRADES, RankingFilter, ranking_page
-from serving.routes.common import CreditCodePath
+from serving.routes.common import CreditCodePath, Offset
 from serving.routes.scores import ERRORS
 from serving.schemas import Strict
 from serving.services import clearouts, inspections, programs, reports
@@ -87,7 +88,7 @@ async def get_report(
 @router.get(
     "/reports.zip", tags=["reports"], responses=ERRORS, response_class=Response, summary="A batch of reports"
 )
-async def get_reports_zip(
+def get_reports_zip(
     principal: ReadingPrincipal,
     state: StateDep,
     purpose: PurposeDep,
@@ -95,24 +96,27 @@ async def get_reports_zip(
     industry: Annotated[str | None, Query(max_length=8)] = None,
     grade: Literal[GRADES] | None = None,  # type: ignore[valid-type]
     supervision_class: Literal[CLASSES] | None = None,  # type: ignore[valid-type]
-    limit: Annotated[int, Query(ge=1, le=reports.MAX_BATCH)] = 20,
+    limit: Annotated[int, Query(ge=1, le=reports.MAX_BATCH)] = reports.MAX_BATCH,
+    offset: Offset = 0,
     lang: Lang = "zh",
 ) -> Response:
     """One report per enterprise of a filtered ranking (riskiest first), all in one ZIP; each is audited."""
     ranking = RankingFilter(zone, industry, grade, supervision_class)
     with state.engine.connect() as connection:
-        _, items = ranking_page(connection, principal, ranking, "score", limit, 0)
-    issued = []
-    for item in items:
-        report = await run_in_threadpool(
-            reports.issue_report, state.engine, principal, item["credit_code"], state.settings, purpose, lang
-        )
-        state.audit.record(
-            principal, "GET /v1/reports.zip", purpose, item["credit_code"], f"report {report.number}"
-        )
-        issued.append(report)
-    return attachment(
-        reports.zip_reports(issued), "application/zip", f"credit-reports-{date.today():%Y%m%d}.zip"
+        _, items = ranking_page(connection, principal, ranking, "score", limit, offset)
+
+    def issued() -> Iterator[reports.IssuedReport]:
+        for item in items:
+            code = item["credit_code"]
+            report = reports.issue_report(state.engine, principal, code, state.settings, purpose, lang)
+            state.audit.record(principal, "GET /v1/reports.zip", purpose, code, f"report {report.number}")
+            yield report
+
+    name = f"credit-reports-{date.today():%Y%m%d}.zip"
+    return StreamingResponse(
+        reports.zip_stream(issued()),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
 
 

@@ -12,7 +12,7 @@ import hashlib
 import io
 import secrets
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -35,7 +35,7 @@ from serving.store import reports_issued
 from zonecredit.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MAX_BATCH = 100  # reports in one ZIP: each is rendered (~0.5 s), so a batch stays a request
+MAX_BATCH = 10  # reports in one ZIP (each is rendered, ~0.5 s); longer lists are fetched by offset
 
 
 @dataclass(frozen=True)
@@ -211,10 +211,33 @@ def find_report(connection: sa.Connection, principal: Principal, number: str) ->
     return dict(row)
 
 
-def zip_reports(reports: Iterable[IssuedReport]) -> bytes:
-    """Return one ZIP holding each report as ``<credit code>-<number>.pdf``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+class _Chunks(io.RawIOBase):
+    """A write-only stream that hands out what was written since the last ``take``."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self._parts = b"".join(self._parts), []
+        return out
+
+
+def zip_stream(reports: Iterable[IssuedReport]) -> Iterator[bytes]:
+    """Yield one ZIP holding each report as ``<credit code>-<number>.pdf``, a member at a time.
+
+    Each report is rendered as the archive is sent, so the first bytes leave after the first report
+    rather than after the whole batch.
+    """
+    sink = _Chunks()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
         for report in reports:
             archive.writestr(f"{report.credit_code}-{report.number}.pdf", report.pdf)
-    return buffer.getvalue()
+            yield sink.take()
+    yield sink.take()
