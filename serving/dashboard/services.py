@@ -121,6 +121,7 @@ def program_page(
         items=items,
         exports=exports,
         commitments=commitments,
+        figure_labels=programs.figure_labels(program),
     )
 
 
