@@ -8,7 +8,7 @@ page view, download and step is audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi import Path as PathParam
@@ -19,6 +19,7 @@ from serving.dashboard.i18n import Lang
 from serving.dashboard.routes import (
     CsrfForm,
     DashboardRoute,
+    Viewer,
     ViewerDep,
     _audit,
     _blank,
@@ -32,6 +33,7 @@ from serving.queries import CLASSES, enterprise_detail, visible_zones
 from serving.routes.services import PolicyDep, attachment
 from serving.services import clearouts, inspections, programs, reports
 from serving.services.guidance import guidance_for
+from serving.services.policy import ServicesPolicy
 from serving.services.reports import render_pdf
 
 router = APIRouter(route_class=DashboardRoute, include_in_schema=False)
@@ -187,12 +189,14 @@ def commitment_breaches(viewer: ViewerDep, state: StateDep, policy: PolicyDep, c
 # ---------------------------------------------------------------- inspections
 
 
-@router.get("/inspections")
-def inspections_page(request: Request, viewer: ViewerDep, state: StateDep, policy: PolicyDep) -> Response:
-    """The draw form (administrators) and the stored draws of the viewer's zones."""
+def _inspections(
+    request: Request, viewer: Viewer, state: Any, policy: ServicesPolicy, draw_id: int | None
+) -> Response:
+    """The draw form (administrators), one stored draw if asked for, and the draws of the viewer's zones."""
     with state.engine.connect() as connection:
+        found = inspections.find_draw(connection, viewer.principal, draw_id) if draw_id else None
         draws = inspections.draw_list(connection, viewer.principal)
-    _audit(state, viewer, "GET /inspections", detail=f"{len(draws)} draws")
+    _audit(state, viewer, "GET /inspections", detail=f"draw {draw_id}" if draw_id else f"{len(draws)} draws")
     return render(
         request,
         "inspections.html",
@@ -203,8 +207,13 @@ def inspections_page(request: Request, viewer: ViewerDep, state: StateDep, polic
         draws=draws,
         zones=visible_zones(viewer.principal),
         classes=CLASSES,
-        draw=None,
+        draw=found,
     )
+
+
+@router.get("/inspections")
+def inspections_page(request: Request, viewer: ViewerDep, state: StateDep, policy: PolicyDep) -> Response:
+    return _inspections(request, viewer, state, policy, None)
 
 
 @router.post("/inspections")
@@ -234,22 +243,7 @@ def inspections_draw(
 def inspection_detail(
     request: Request, viewer: ViewerDep, state: StateDep, policy: PolicyDep, draw_id: Id
 ) -> Response:
-    with state.engine.connect() as connection:
-        found = inspections.find_draw(connection, viewer.principal, draw_id)
-        draws = inspections.draw_list(connection, viewer.principal)
-    _audit(state, viewer, "GET /inspections/{draw_id}", detail=f"draw {draw_id}")
-    return render(
-        request,
-        "inspections.html",
-        viewer,
-        page="services",
-        tab="inspections",
-        policy=policy,
-        draws=draws,
-        zones=visible_zones(viewer.principal),
-        classes=CLASSES,
-        draw=found,
-    )
+    return _inspections(request, viewer, state, policy, draw_id)
 
 
 @router.get("/inspections/{draw_id}/export.csv")

@@ -21,6 +21,7 @@ from serving.errors import ApiError
 from serving.keys import Principal
 from serving.outputs import json_value
 from serving.queries import (
+    RANKING_COLUMNS,
     credit_records,
     present,
     record_status,
@@ -39,17 +40,7 @@ from serving.services.common import (
 from serving.services.policy import Program, ServicesPolicy
 from serving.store import commitments, enterprises, latest_scores, program_exports, warnings
 
-LIST_COLUMNS = (
-    "credit_code",
-    "name",
-    "zone",
-    "industry",
-    "score",
-    "pd",
-    "grade",
-    "supervision_class",
-    "as_of",
-)
+LIST_COLUMNS = RANKING_COLUMNS  # what a ranking row shows, then the program's figures
 SIZE_FIGURES = ("ss_headcount_last", "tax_vat_sales_sum_12m")
 COMMITMENT_STATUSES = ("open", "fulfilled", "breached")
 

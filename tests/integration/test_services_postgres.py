@@ -1,5 +1,5 @@
-"""The services' tables on PostgreSQL (migration 0005): a report issued and confirmed, a program export,
-an inspection draw and a clear-out case through its steps, over real HTTP."""
+"""The services' tables on PostgreSQL: migration 0005 builds what the store declares; a report issued
+and confirmed, a program export, an inspection draw and a clear-out case through its steps, over HTTP."""
 
 from __future__ import annotations
 
@@ -23,14 +23,6 @@ from tests.serving.fixtures import (
 from tests.serving.test_services import TEST_POLICY
 
 pytestmark = pytest.mark.postgres
-SERVICE_TABLES = (
-    "reports_issued",
-    "program_exports",
-    "commitments",
-    "inspection_draws",
-    "clearout_cases",
-    "clearout_steps",
-)
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +44,16 @@ def test_the_migration_builds_the_tables_store_declares(server, schema_url):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()
-    about_mine = [d for d in diff if any(t in repr(d) for t in SERVICE_TABLES)]
-    assert not about_mine, about_mine
+    # Tables the store does not declare (the corrections table of data.corrections) are not compared.
+    declared = [
+        d
+        for d in diff
+        if not (
+            d[0] in ("remove_table", "remove_index")
+            and getattr(d[1], "table", d[1]).name not in metadata.tables
+        )
+    ]
+    assert not declared, declared
 
 
 def test_services_on_postgres(server):
