@@ -69,6 +69,7 @@ from serving.queries import (
     warning_page,
 )
 from serving.services.guidance import guidance_for
+from serving.services.policy import policy_in_force
 from serving.store import score_history
 
 HERE = Path(__file__).resolve().parent
@@ -77,8 +78,6 @@ DASHBOARD_ROLES = ("admin", "analyst")  # scorer keys may not read profiles, so 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
-# A failure-to-repair warning raised in this many scoring batches marks a clear-out candidate.
-PERSISTENT_BATCHES = 2
 # Data-quality status of a batch by its load rate: "good" from the first bound, "watch" from the second.
 LOAD_RATE_BOUNDS = (0.99, 0.95)
 UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
@@ -595,7 +594,7 @@ def warnings_page(
         pages=_pages(total, DEFAULT_PAGE_SIZE),
         items=items,
         persistence=persistence,
-        persistent_batches=PERSISTENT_BATCHES,
+        policy=policy_in_force(state.settings),  # its [clearout] rule marks the candidates
         unrepaired=_unrepaired(items, state.settings.home) if kind == "repair" else {},
     )
 

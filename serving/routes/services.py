@@ -23,17 +23,17 @@ from serving.routes.common import CreditCodePath, Offset
 from serving.routes.scores import ERRORS
 from serving.schemas import Strict
 from serving.services import clearouts, inspections, programs, reports
-from serving.services.policy import POLICY_FILE, ServicesPolicy, services_policy
+from serving.services.policy import ServicesPolicy, policy_in_force
 
 router = APIRouter(prefix="/v1")
 
 
-def policy_in_force(state: StateDep) -> ServicesPolicy:
-    """Return the services policy the settings name (the packaged file by default)."""
-    return services_policy(state.settings.services_policy or POLICY_FILE)
+def current_policy(state: StateDep) -> ServicesPolicy:
+    """Return the services policy in force for this app."""
+    return policy_in_force(state.settings)
 
 
-PolicyDep = Annotated[ServicesPolicy, Depends(policy_in_force)]
+PolicyDep = Annotated[ServicesPolicy, Depends(current_policy)]
 Lang = Literal["zh", "en"]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ZoneQuery = Annotated[str | None, Query(description="Zone code, e.g. teda.")]

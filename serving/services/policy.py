@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from data.errors import ZonecreditError
+from zonecredit.settings import Settings
 
 POLICY_FILE = Path(__file__).resolve().parent / "policy.toml"
 ClassName = Literal["A", "B", "C", "D"]
@@ -95,5 +96,10 @@ def read_policy(path: Path) -> ServicesPolicy:
 
 @lru_cache(maxsize=4)
 def services_policy(path: Path = POLICY_FILE) -> ServicesPolicy:
-    """Return the policy in force (read once per path)."""
+    """Return the policy in ``path`` (read once per path)."""
     return read_policy(path)
+
+
+def policy_in_force(settings: Settings) -> ServicesPolicy:
+    """Return the policy the settings name (``services_policy``), else the packaged one."""
+    return services_policy(settings.services_policy or POLICY_FILE)

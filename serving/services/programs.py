@@ -234,15 +234,16 @@ def record_commitment(
             )
         ).inserted_primary_key[0]  # type: ignore[index]
     made = _commitment_record(
-        int(commitment_id), credit_code, "commitment_made", "minor", promised_on, department
+        int(commitment_id), credit_code, "commitment_made", "minor", promised_on, department, date.today()
     )
     ingest_credit_records([made], home, f"commitment-{commitment_id}")
     return find_commitment(engine, principal, int(commitment_id))
 
 
 def _commitment_record(
-    commitment_id: int, credit_code: str, kind: str, severity: str, on: date, department: str
+    commitment_id: int, credit_code: str, kind: str, severity: str, on: date, department: str, known_on: date
 ) -> dict[str, Any]:
+    """Return a ``credit_events`` row: it happened ``on``, the platform knew it ``known_on`` (reported_on)."""
     suffix = "M" if kind == "commitment_made" else "B"
     return {
         "event_id": f"CMT{commitment_id:08d}{suffix}",
@@ -252,7 +253,7 @@ def _commitment_record(
         "occurred_on": on.isoformat(),
         "published_on": on.isoformat(),
         "department": department,
-        "reported_on": on.isoformat(),
+        "reported_on": known_on.isoformat(),
     }
 
 
@@ -325,6 +326,7 @@ def breach_overdue(
                 severity,
                 c["deadline"] + timedelta(days=1),
                 c["department"],
+                on,
             )
         )
     ingest_credit_records(rows, home, f"breaches-{on:%Y%m%d}")

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -253,6 +254,10 @@ def test_missed_commitment_becomes_an_ingested_breach(api, keys: Keys, service_s
     found = records[records["event_id"] == breached["event_id"]].iloc[0]
     assert found["kind"] == "commitment_breached" and found["occurred_on"] == pd.Timestamp("2024-10-03")
     assert (records["kind"] == "commitment_made").any()
+    from serving.batch import enterprise_features
+
+    features = enterprise_features(code, date(2024, 10, 31), service_settings)
+    assert features["ce_commitment_breached_count_12m"].iloc[0] == 1, "the breach counts in the features"
     again = api.patch(
         f"/v1/commitments/{commitment['commitment_id']}",
         json={"status": "fulfilled"},
