@@ -228,24 +228,27 @@ def test_export_records_who_sent_what_to_whom(api, keys: Keys):
 
 
 def test_missed_commitment_becomes_an_ingested_breach(api, keys: Keys, service_settings):
-    green = api.get("/v1/programs/green-channel?zone=teda", headers=Keys.header(keys.admin_teda)).json()[
+    # hitech: the browser tests record a teda commitment and need teda's green channel intact
+    green = api.get("/v1/programs/green-channel?zone=hitech", headers=Keys.header(keys.admin_hitech)).json()[
         "items"
     ]
     code = green[-1]["credit_code"]
     body = {"credit_code": code, "department": "滨海新区行政审批局", "promised_on": "2024-09-02"}
-    made = api.post("/v1/programs/green-channel/commitments", json=body, headers=Keys.header(keys.admin_teda))
+    made = api.post(
+        "/v1/programs/green-channel/commitments", json=body, headers=Keys.header(keys.admin_hitech)
+    )
     assert made.status_code == 201, made.text
     commitment = made.json()
     assert commitment["deadline"] == "2024-10-02" and commitment["status"] == "open"
     assert "容缺" in commitment["template"]
     assert (
         api.post(
-            "/v1/programs/financing/commitments", json=body, headers=Keys.header(keys.admin_teda)
+            "/v1/programs/financing/commitments", json=body, headers=Keys.header(keys.admin_hitech)
         ).status_code
         == 422
     ), "financing takes no commitment"
     swept = api.post(
-        "/v1/commitments/breaches", json={"on": "2024-10-31"}, headers=Keys.header(keys.admin_teda)
+        "/v1/commitments/breaches", json={"on": "2024-10-31"}, headers=Keys.header(keys.admin_hitech)
     )
     assert swept.status_code == 200, swept.text
     breached = next(c for c in swept.json()["items"] if c["commitment_id"] == commitment["commitment_id"])
@@ -261,10 +264,10 @@ def test_missed_commitment_becomes_an_ingested_breach(api, keys: Keys, service_s
     again = api.patch(
         f"/v1/commitments/{commitment['commitment_id']}",
         json={"status": "fulfilled"},
-        headers=Keys.header(keys.admin_teda),
+        headers=Keys.header(keys.admin_hitech),
     )
     assert again.status_code == 409
-    after = api.get("/v1/programs/green-channel?zone=teda", headers=Keys.header(keys.admin_teda)).json()[
+    after = api.get("/v1/programs/green-channel?zone=hitech", headers=Keys.header(keys.admin_hitech)).json()[
         "items"
     ]
     assert code not in {i["credit_code"] for i in after}, "a breach is an unrepaired record: off the list"
