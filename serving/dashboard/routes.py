@@ -68,6 +68,7 @@ from serving.queries import (
     warning_history,
     warning_page,
 )
+from serving.services.common import UNREPAIRED_STATUSES
 from serving.services.guidance import guidance_for
 from serving.services.policy import policy_in_force
 from serving.store import score_history
@@ -80,7 +81,6 @@ DEFAULT_PAGE_SIZE = 50
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
 # Data-quality status of a batch by its load rate: "good" from the first bound, "watch" from the second.
 LOAD_RATE_BOUNDS = (0.99, 0.95)
-UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from data.errors import ZonecreditError
 
-# Statuses of a negative record that still counts and awaits repair (as the warnings page reads them).
+# Statuses of a negative record that still counts and awaits repair (the warnings page reads them too).
 UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
