@@ -17,12 +17,14 @@ from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR
 from serving.dashboard import router as dashboard_router
+from serving.dashboard import services as services_pages
 from serving.dashboard.audit import router as audit_page_router
 from serving.deps import ServiceState
 from serving.errors import install_handlers
 from serving.limits import FailureLimiter
 from serving.observability import Metrics, RequestMiddleware, configure_logging
 from serving.routes import api_router, health
+from serving.routes import services as services_routes
 from serving.store import engine_for
 from zonecredit.settings import Settings, get_settings
 
@@ -74,8 +76,10 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     install_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(services_routes.router)
     app.include_router(dashboard_router)
     app.include_router(audit_page_router)
+    app.include_router(services_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from starlette.responses import StreamingResponse
@@ -26,7 +26,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+def csv_lines(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     """Yield the CSV text of ``header`` and ``rows`` line by line (UTF-8 BOM first, for Excel)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -39,7 +39,12 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
         yield buffer.getvalue()
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> StreamingResponse:
+def csv_bytes(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """Return the whole CSV as bytes, for exports that are hashed and recorded before they are sent."""
+    return "".join(csv_lines(header, rows)).encode("utf-8")
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Iterable[Any]]) -> StreamingResponse:
     """Return a streamed CSV download of ``rows`` under ``filename`` (never cached)."""
     return StreamingResponse(
         csv_lines(header, rows),

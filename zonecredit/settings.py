@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Window over which refused keys count; also the longest lockout."
     )
     access_log: bool = Field(default=True, description="Write one JSON log line per API request.")
+    services_policy: Path | None = Field(
+        default=None,
+        description="Policy file of programs, inspections and clear-out (default: the packaged one).",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

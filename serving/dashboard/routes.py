@@ -72,6 +72,9 @@ from serving.queries import (
     warning_history,
     warning_page,
 )
+from serving.services.common import UNREPAIRED_STATUSES
+from serving.services.guidance import guidance_for
+from serving.services.policy import policy_in_force
 from serving.store import score_history
 
 HERE = Path(__file__).resolve().parent
@@ -81,11 +84,8 @@ DASHBOARD_ROLES = (*DATA_ROLES, "auditor")  # scorer keys may not read profiles,
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
-# A failure-to-repair warning raised in this many scoring batches marks a clear-out candidate.
-PERSISTENT_BATCHES = 2
 # Data-quality status of a batch by its load rate: "good" from the first bound, "watch" from the second.
 LOAD_RATE_BOUNDS = (0.99, 0.95)
-UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
@@ -555,6 +555,7 @@ def enterprise(
         ask_purpose=maskable and not unmasked,
         purposes=state.settings.purposes,
         disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later")],
+        guidance=guidance_for(detail["records"], date.fromisoformat(score["as_of"])),
         history_chart=charts.line_chart(
             [f"{h['as_of']:%Y-%m-%d}" + ("*" if h["trigger"] == "dispute" else "") for h in history],
             [(t("col.score"), [float(h["score"]) for h in history])],
@@ -649,7 +650,7 @@ def warnings_page(
         pages=_pages(total, DEFAULT_PAGE_SIZE),
         items=items,
         persistence=persistence,
-        persistent_batches=PERSISTENT_BATCHES,
+        policy=policy_in_force(state.settings),  # its [clearout] rule marks the candidates
         unrepaired=_unrepaired(items, state.settings.home) if kind == "repair" else {},
     )
 
