@@ -34,34 +34,35 @@ import numpy as np
 
 from models.forest import FlatForest, goes_left
 
-MAX_PATH_FEATURES = 16  # 2^16 table entries a leaf; beyond this the tables outgrow the gain
+MAX_PATH_FEATURES = 16  # 2^16·16 table entries a leaf; beyond this the tables outgrow the gain
+MAX_NODES = 63  # a tree's decisions for a row are one 64-bit word
 
 
 class PathsTooDeep(ValueError):
-    """A leaf's path splits on more distinct features than subset tables are kept for."""
+    """A path splits on more distinct features than tables are kept for, or a tree is too big."""
 
 
 @dataclass(frozen=True)
 class TreeShap:
-    """Per-leaf paths and subset tables of a ``FlatForest``, for exact TreeSHAP contributions."""
+    """Per-leaf path masks and subset tables of a ``FlatForest``, for exact TreeSHAP contributions."""
 
     forest: FlatForest
     expected_value: float
-    path_node: np.ndarray  # (leaf, step): tree-local node on the path, root first
-    path_left: np.ndarray  # (leaf, step): whether the path goes left there
-    path_slot: np.ndarray  # (leaf, step): which of the leaf's distinct features the node splits on
-    path_length: np.ndarray
+    path_length: np.ndarray  # per leaf: splits from the root
     features: np.ndarray  # (leaf, slot): the feature index of each distinct path feature
-    cover: np.ndarray  # (leaf, slot): z, the product of cover fractions of its splits
     n_features_on_path: np.ndarray
-    table_start: np.ndarray  # per leaf: its 2^d entries of v·H in ``table``
+    goes_left_to: np.ndarray  # per leaf: bit per tree node, set where its path goes left
+    slot_nodes: np.ndarray  # (leaf, slot): bit per tree node on the path splitting on that feature
+    table_start: np.ndarray  # per leaf: its 2^d × d contributions in ``table``
     table: np.ndarray
 
     @classmethod
     def from_forest(cls, forest: FlatForest) -> TreeShap:
         """Precompute every leaf's path and subset table; refuse paths too deep for tables."""
+        if forest.leaves.max(initial=1) - 1 > MAX_NODES:
+            raise PathsTooDeep(f"a tree has more than {MAX_NODES} splits; decision words stop there")
         depth = int(max(forest.leaves.max(initial=1) - 1, 1))
-        node, left, slot, length, features, cover, n_features_on_path = _paths(
+        length, features, cover, n_features_on_path, goes_left_to, slot_nodes = _paths(
             forest.node_start,
             forest.leaf_start,
             forest.leaves,
@@ -77,7 +78,8 @@ class TreeShap:
             raise PathsTooDeep(
                 f"a path splits on {deepest} distinct features; subset tables stop at {MAX_PATH_FEATURES}"
             )
-        table_start = np.concatenate([[0], np.cumsum(1 << n_features_on_path)]).astype(np.int64)
+        sizes = (1 << n_features_on_path) * n_features_on_path
+        table_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         table = _tables(cover, forest.leaf_value, n_features_on_path, table_start)
         expected = 0.0
         for tree in range(len(forest.leaves)):  # LightGBM's order and arithmetic, tree by tree
@@ -91,13 +93,11 @@ class TreeShap:
         shap = cls(
             forest,
             expected,
-            node,
-            left,
-            slot,
             length,
             features,
-            cover,
             n_features_on_path,
+            goes_left_to,
+            slot_nodes,
             table_start[:-1],
             table,
         )
@@ -106,22 +106,24 @@ class TreeShap:
 
     def contributions(self, matrix: np.ndarray, threads: int = 1) -> np.ndarray:
         """Return ``Booster.predict(matrix, pred_contrib=True)``: rows × (features + expected value)."""
-        matrix = np.require(matrix, dtype=np.float64, requirements="C")
+        matrix = np.require(matrix, dtype=np.float64, requirements="F")
         n_features = self.forest.n_features
         if matrix.ndim != 2 or matrix.shape[1] != n_features:
             raise ValueError(f"expected a matrix of {n_features} features, got shape {matrix.shape}")
         out = np.zeros((matrix.shape[0], n_features + 1))
-        chunks = np.array_split(np.arange(matrix.shape[0]), max(1, min(threads, matrix.shape[0])))
-        if len(chunks) == 1:
+        bounds = np.linspace(0, matrix.shape[0], max(1, min(threads, matrix.shape[0])) + 1).astype(int)
+        if len(bounds) == 2:
             self._kernel(matrix, out)
-        else:  # the kernel releases the GIL: one slice of rows per thread, written in place
-            with ThreadPoolExecutor(len(chunks)) as pool:
-                list(
-                    pool.map(lambda c: self._kernel(matrix[c[0] : c[-1] + 1], out[c[0] : c[-1] + 1]), chunks)
-                )
+        else:  # the kernel releases the GIL: one slice of rows per thread, written back in place
+
+            def part(first: int, stop: int) -> None:
+                out[first:stop] = self._kernel(np.asfortranarray(matrix[first:stop]), out[first:stop].copy())
+
+            with ThreadPoolExecutor(len(bounds) - 1) as pool:
+                list(pool.map(part, bounds[:-1], bounds[1:]))
         return out
 
-    def _kernel(self, matrix: np.ndarray, out: np.ndarray) -> None:
+    def _kernel(self, matrix: np.ndarray, out: np.ndarray) -> np.ndarray:
         forest = self.forest
         _contributions(
             matrix,
@@ -136,38 +138,34 @@ class TreeShap:
             forest.bitset_start,
             forest.bitset_end,
             forest.bitsets,
-            self.path_node,
-            self.path_left,
-            self.path_slot,
-            self.path_length,
             self.features,
-            self.cover,
             self.n_features_on_path,
+            self.goes_left_to,
+            self.slot_nodes,
             self.table_start,
             self.table,
         )
+        return out
 
 
 @numba.njit(cache=True)
 def _paths(
     node_start, leaf_start, leaves, split_feature, left, right, leaf_count, internal_count, depth
 ):  # pragma: no cover - compiled; covered through TreeShap.from_forest
-    """Each leaf's root-to-leaf nodes, their directions and the path's distinct features and covers."""
+    """Each leaf's path: its distinct features with their covers, as bit masks over the tree's nodes."""
     n_leaves = leaf_count.shape[0]
-    path_node = np.zeros((n_leaves, depth), np.int64)
-    path_left = np.zeros((n_leaves, depth), np.bool_)
-    path_slot = np.zeros((n_leaves, depth), np.int64)
     path_length = np.zeros(n_leaves, np.int64)
     features = np.zeros((n_leaves, depth), np.int64)
     cover = np.ones((n_leaves, depth))
     n_features_on_path = np.zeros(n_leaves, np.int64)
-    steps = np.zeros(depth, np.int64)
+    goes_left_to = np.zeros(n_leaves, np.int64)
+    slot_nodes = np.zeros((n_leaves, depth), np.int64)
     for tree in range(leaves.shape[0]):
         n = leaves[tree]
         if n == 1:
             continue
         base = node_start[tree]
-        parent = np.full(n - 1, -1, np.int64)  # of each internal node; leaves' parents apart
+        parent = np.full(n - 1, -1, np.int64)  # of each internal node; the leaves' apart
         leaf_parent = np.zeros(n, np.int64)
         for node in range(n - 1):
             for child in (left[base + node], right[base + node]):
@@ -177,23 +175,9 @@ def _paths(
                     leaf_parent[~child] = node
         for leaf in range(n):
             g = leaf_start[tree] + leaf
-            length = 0
-            node = leaf_parent[leaf]
-            while node >= 0:  # leaf to root, then read backwards
-                steps[length] = node
-                length += 1
-                node = parent[node]
-            child_count = leaf_count[g]
-            child = ~leaf
-            for k in range(length):  # k counts from the leaf up; step = root-first position
-                node = steps[k]
-                step = length - 1 - k
-                path_node[g, step] = node
-                path_left[g, step] = left[base + node] == child
-                child = node
+            child, child_count, node = ~leaf, leaf_count[g], leaf_parent[leaf]
             d = 0
-            for step in range(length):
-                node = path_node[g, step]
+            while node >= 0:  # leaf to root: the order of a feature's splits does not matter
                 feature = split_feature[base + node]
                 slot = -1
                 for s in range(d):
@@ -203,20 +187,19 @@ def _paths(
                     slot = d
                     features[g, slot] = feature
                     d += 1
-                path_slot[g, step] = slot
-                below = (
-                    path_node[g, step + 1] if step + 1 < length else -1
-                )  # the path's child: next node, or the leaf itself
-                count = internal_count[base + below] if below >= 0 else child_count
-                cover[g, slot] *= count / internal_count[base + node]
-            path_length[g] = length
+                cover[g, slot] *= child_count / internal_count[base + node]
+                slot_nodes[g, slot] |= 1 << node
+                if left[base + node] == child:
+                    goes_left_to[g] |= 1 << node
+                path_length[g] += 1
+                child, child_count, node = node, internal_count[base + node], parent[node]
             n_features_on_path[g] = d
-    return path_node, path_left, path_slot, path_length, features, cover, n_features_on_path
+    return path_length, features, cover, n_features_on_path, goes_left_to, slot_nodes
 
 
 @numba.njit(cache=True)
 def _tables(cover, leaf_value, n_features_on_path, table_start):  # pragma: no cover - compiled
-    """v·H(K) for every leaf and every subset K of its path features (see the module docstring)."""
+    """Every leaf's contribution to each path feature for every satisfied subset U (module docstring)."""
     table = np.zeros(table_start[-1])
     for g in range(leaf_value.shape[0]):
         d = n_features_on_path[g]
@@ -230,6 +213,7 @@ def _tables(cover, leaf_value, n_features_on_path, table_start):  # pragma: no c
         size = 1 << d
         polynomial = np.zeros((size, d + 1))  # coefficients of Π_{j∈K} (t + z_j)
         polynomial[0, 0] = 1.0
+        h = np.zeros(size)  # H(K); the full set never appears (a feature's own subset excludes it)
         for subset in range(1, size):
             lowest = subset & -subset
             j = 0
@@ -241,11 +225,19 @@ def _tables(cover, leaf_value, n_features_on_path, table_start):  # pragma: no c
                 polynomial[subset, s] = polynomial[previous, s] * z
                 if s > 0:
                     polynomial[subset, s] += polynomial[previous, s - 1]
-        for subset in range(size - 1):  # the full set never appears: a feature's own excludes it
-            h = 0.0
+        for subset in range(size - 1):
             for s in range(d):
-                h += weight[s] * polynomial[subset, s]
-            table[table_start[g] + subset] = leaf_value[g] * h
+                h[subset] += weight[s] * polynomial[subset, s]
+        for satisfied in range(size):
+            for j in range(d):
+                others = 1.0  # Π of z over the unsatisfied features other than j
+                for k in range(d):
+                    if k != j and not (satisfied >> k) & 1:
+                        others *= cover[g, k]
+                z = cover[g, j]
+                on = (satisfied >> j) & 1  # 1[j ∈ U]: (1 − z)·H(U∖{j}), else −z·H(U)
+                share = (on - z) * h[satisfied ^ (on << j)]
+                table[table_start[g] + satisfied * d + j] = leaf_value[g] * others * share
     return table
 
 
@@ -263,48 +255,40 @@ def _contributions(
     bitset_start,
     bitset_end,
     bitsets,
-    path_node,
-    path_left,
-    path_slot,
-    path_length,
     features,
-    cover,
     n_features_on_path,
+    goes_left_to,
+    slot_nodes,
     table_start,
     table,
 ):  # pragma: no cover - compiled; covered through TreeShap.contributions
     bias = out.shape[1] - 1
-    go_left = np.zeros(max(leaves.max(), 2), np.bool_)
-    prefix = np.ones(cover.shape[1] + 1)
-    for row in range(x.shape[0]):
+    n = x.shape[0]
+    decisions = np.zeros(n, np.int64)  # per row, a bit per node of the tree: the row goes left there
+    for row in range(n):
         out[row, bias] = expected_value
-        for tree in range(leaves.shape[0]):
-            n = leaves[tree]
-            if n == 1:
-                continue
-            base = node_start[tree]
-            for node in range(n - 1):  # every decision of the tree once, shared by its leaves
-                at = base + node
-                go_left[node] = goes_left(
-                    x[row, split_feature[at]], at, threshold, decision_type, bitset_start, bitset_end, bitsets
-                )
-            for leaf in range(n):
+    for tree in range(leaves.shape[0]):  # one tree over all rows: its masks and tables stay in cache
+        n_leaves = leaves[tree]
+        if n_leaves == 1:
+            continue
+        base = node_start[tree]
+        decisions[:] = 0
+        for node in range(n_leaves - 1):  # one node down a feature's column: one kind of decision
+            at = base + node
+            column = split_feature[at]
+            bit = 1 << node
+            for row in range(n):
+                if goes_left(x[row, column], at, threshold, decision_type, bitset_start, bitset_end, bitsets):
+                    decisions[row] |= bit
+        for row in range(n):
+            for leaf in range(n_leaves):
                 g = leaf_start[tree] + leaf
                 d = n_features_on_path[g]
-                satisfied = (1 << d) - 1
-                for step in range(path_length[g]):
-                    if go_left[path_node[g, step]] != path_left[g, step]:
-                        satisfied &= ~(1 << path_slot[g, step])
-                for j in range(d):  # prefix[j]: Π of z over unsatisfied features before j
-                    prefix[j + 1] = prefix[j] if (satisfied >> j) & 1 else prefix[j] * cover[g, j]
-                start = table_start[g]
-                suffix = 1.0
-                for j in range(d - 1, -1, -1):
-                    z = cover[g, j]
-                    if (satisfied >> j) & 1:
-                        out[row, features[g, j]] += (
-                            (1.0 - z) * prefix[j] * suffix * table[start + (satisfied ^ (1 << j))]
-                        )
-                    else:
-                        out[row, features[g, j]] -= z * prefix[j] * suffix * table[start + satisfied]
-                        suffix *= z
+                astray = decisions[row] ^ goes_left_to[g]  # nodes (on the path) where the row turns away
+                satisfied = 0
+                for j in range(d):
+                    if astray & slot_nodes[g, j] == 0:
+                        satisfied |= 1 << j
+                start = table_start[g] + satisfied * d
+                for j in range(d):
+                    out[row, features[g, j]] += table[start + j]
