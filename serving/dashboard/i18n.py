@@ -217,7 +217,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rstatus.repairable": ("可修复，未修复", "repairable, unrepaired"),
     "rstatus.waiting": ("未到修复期", "not yet repairable"),
     "rstatus.in_force": ("公示中", "on display"),
-    "trigger.batch": ("批量评分", "batch"),
+    "trigger.batch": ("数据到达重评", "data arrived"),
     "trigger.dispute": ("异议更正", "dispute"),
     "dstatus.submitted": ("已提交", "submitted"),
     "dstatus.under_review": ("审核中", "under review"),
@@ -243,6 +243,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.409": ("状态已变化，无法执行此操作。", "The state changed; this step is not allowed now."),
     "error.422": ("请求有误。", "The request is not valid."),
     "error.503": ("模型尚未加载，请稍后再试。", "The models are not loaded yet; try again shortly."),
+    # issue 20: live rescoring
+    "trigger.month_end": ("月末评分", "month end"),
 }
 
 

@@ -1,0 +1,45 @@
+"""Each enterprise's latest activity components, so a rescore on arrival updates the zone index alone.
+
+The zone index of a live as-of is the sum over enterprises of their latest components: the month-end
+batch writes every enterprise's row, a rescore replaces the touched enterprises' rows and re-adds
+the zones from this table, without re-reading the untouched ones' records.
+
+Revision ID: 0004
+Revises: 0002
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "enterprise_activity",
+        sa.Column("credit_code", sa.String(length=18), nullable=False),
+        sa.Column("zone", sa.String(length=16), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("tax", sa.Float(), nullable=False),
+        sa.Column("employment", sa.Float(), nullable=False),
+        sa.Column("electricity", sa.Float(), nullable=False),
+        sa.Column("ip", sa.Float(), nullable=False),
+        sa.Column("activity_score", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("credit_code", name=op.f("pk_enterprise_activity")),
+    )
+    with op.batch_alter_table("enterprise_activity", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_enterprise_activity_zone"), ["zone"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("enterprise_activity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_enterprise_activity_zone"))
+    op.drop_table("enterprise_activity")
