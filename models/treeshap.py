@@ -26,13 +26,14 @@ once. The bias column is LightGBM's ``Tree::ExpectedValue`` summed over trees.
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from models.forest import FlatForest, goes_left
+from models.forest import CATEGORICAL, ZERO, FlatForest, goes_left
 
 MAX_PATH_FEATURES = 16  # 2^16·16 table entries a leaf; beyond this the tables outgrow the gain
 MAX_NODES = 63  # a tree's decisions for a row are one 64-bit word
@@ -277,8 +278,27 @@ def _contributions(
             at = base + node
             column = split_feature[at]
             bit = 1 << node
+            kind = decision_type[at]
+            if kind & CATEGORICAL:
+                for row in range(n):
+                    value = x[row, column]
+                    if goes_left(value, at, threshold, decision_type, bitset_start, bitset_end, bitsets):
+                        decisions[row] |= bit
+                continue
+            # goes_left's numerical rule with the node's constants hoisted: where NaN and values
+            # within the zero threshold go, and the comparison for everything else
+            zero_left = goes_left(0.0, at, threshold, decision_type, bitset_start, bitset_end, bitsets)
+            nan_left = goes_left(np.nan, at, threshold, decision_type, bitset_start, bitset_end, bitsets)
+            split = threshold[at]
             for row in range(n):
-                if goes_left(x[row, column], at, threshold, decision_type, bitset_start, bitset_end, bitsets):
+                value = x[row, column]
+                if abs(value) > ZERO:  # False for NaN too
+                    left = value <= split
+                elif math.isnan(value):
+                    left = nan_left
+                else:
+                    left = zero_left
+                if left:
                     decisions[row] |= bit
         for row in range(n):
             for leaf in range(n_leaves):
