@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from serving.alerts import AlertMetrics
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     configure_logging(access_log=settings.access_log)
     engine = engine_for(settings.resolved_database_url)
     metrics = Metrics()
+    metrics.registry.register(AlertMetrics(settings.resolved_database_url, settings.home))
     state = ServiceState(
         settings=settings,
         engine=engine,

@@ -30,9 +30,11 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from models.activity import ACTIVITY_SCORE_COLUMN, COMPONENTS
+from serving.alerts import alert_rows, serious_records
 from serving.champions import Champions, load_champions
 from serving.outputs import json_value, score_records
 from serving.store import (
+    alerts,
     engine_for,
     enterprise_activity,
     enterprises,
@@ -249,6 +251,7 @@ def _components(features: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
     for component, columns in COMPONENTS.items():
         frame[component] = np.nansum(features[list(columns)].to_numpy(np.float64, na_value=np.nan), axis=1)
     frame["activity_score"] = activity[ACTIVITY_SCORE_COLUMN].to_numpy(np.float64)
+    frame["serious_records"] = serious_records(features).to_numpy(np.float64)
     return frame
 
 
@@ -316,7 +319,7 @@ def score_all(
     credit, repair, activity = score_frame(features, champions, threads=os.cpu_count() or 1)
     now = datetime.now().replace(microsecond=0)
     history, latest = _score_rows(credit, profiles, champions.versions["credit"], now, "month_end", None)
-    alerts = _warning_rows(repair, activity, profiles, champions, settings.dormancy_threshold, now)
+    warned = _warning_rows(repair, activity, profiles, champions, settings.dormancy_threshold, now)
     components = _components(features, activity)
     levels = _zone_levels(components, as_of, champions.versions["activity"], now)
     with engine_for(url).begin() as connection:
@@ -333,18 +336,18 @@ def score_all(
         connection.execute(sa.delete(latest_scores))
         _insert(connection, latest_scores, latest)
         connection.execute(warnings.update().where(warnings.c.active.is_(True)).values(active=False))
-        _insert(connection, warnings, alerts)
+        _insert(connection, warnings, warned)
         connection.execute(sa.delete(zone_activity).where(zone_activity.c.month == as_of))
         _insert(connection, zone_activity, levels)
         connection.execute(sa.delete(enterprise_activity))
         _insert(connection, enterprise_activity, _rows(components))
-    kinds = pd.Series([a["level"] for a in alerts if a["kind"] == "repair"], dtype="object")
+    kinds = pd.Series([a["level"] for a in warned if a["kind"] == "repair"], dtype="object")
     return BatchSummary(
         as_of=f"{as_of:%Y-%m-%d}",
         enterprises=len(credit),
         model_versions={str(k): v for k, v in champions.versions.items()},
         repair_warnings={str(k): int(v) for k, v in kinds.value_counts().items()},
-        dormancy_warnings=sum(1 for a in alerts if a["kind"] == "dormancy"),
+        dormancy_warnings=sum(1 for a in warned if a["kind"] == "dormancy"),
         zones=len(levels),
         seconds=round(time.perf_counter() - started, 2),
     )
@@ -378,6 +381,7 @@ class RescoreSummary:
     trigger: str
     enterprises: int
     warnings: int
+    alerts: int
     zones: int
     seconds: float
     scores: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
@@ -409,11 +413,14 @@ def rescore_enterprises(
     credit, repair, activity = score_frame(features, champions)
     now = datetime.now().replace(microsecond=0)
     history, latest = _score_rows(credit, profiles, champions.versions["credit"], now, trigger, note)
-    alerts = _warning_rows(repair, activity, profiles, champions, settings.dormancy_threshold, now)
+    warned = _warning_rows(repair, activity, profiles, champions, settings.dormancy_threshold, now)
     components = _components(features, activity)
+    raised: list[dict[str, Any]] = []
     with engine_for(settings.resolved_database_url).begin() as connection:
         for first in range(0, len(codes), INSERT_CHUNK):
             chunk = codes[first : first + INSERT_CHUNK]
+            floor = settings.dormancy_threshold
+            raised += _alerts(connection, chunk, latest, components, floor, trigger, now)
             for table in (latest_scores, enterprise_activity, enterprises):
                 connection.execute(sa.delete(table).where(table.c.credit_code.in_(chunk)))
             connection.execute(
@@ -423,19 +430,45 @@ def rescore_enterprises(
             )
         _insert(connection, score_history, history)
         _insert(connection, latest_scores, latest)
-        _insert(connection, warnings, alerts)
+        _insert(connection, warnings, warned)
         _insert(connection, enterprises, _enterprise_rows(profiles, now))
         _insert(connection, enterprise_activity, _rows(components))
+        _insert(connection, alerts, raised)
         levels = _live_zone_levels(connection, as_of, champions.versions["activity"], now)
     return RescoreSummary(
         as_of=f"{as_of:%Y-%m-%d}",
         trigger=trigger,
         enterprises=len(latest),
-        warnings=len(alerts),
+        warnings=len(warned),
+        alerts=len(raised),
         zones=levels,
         seconds=round(time.perf_counter() - started, 3),
         scores={row["credit_code"]: orjson.loads(row["public_json"]) for row in latest},
     )
+
+
+def _alerts(
+    connection: sa.Connection,
+    codes: list[str],
+    latest: list[dict[str, Any]],
+    components: pd.DataFrame,
+    floor: float,
+    trigger: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Return the alerts of these enterprises' new rows against their stored state before them."""
+    before: dict[str, dict[str, Any]] = {}
+    scored = sa.select(latest_scores.c.credit_code, latest_scores.c.supervision_class)
+    for code, klass in connection.execute(scored.where(latest_scores.c.credit_code.in_(codes))):
+        before.setdefault(code, {})["supervision_class"] = klass
+    table = enterprise_activity.c
+    stored = sa.select(table.credit_code, table.activity_score, table.serious_records)
+    for code, score, serious in connection.execute(stored.where(table.credit_code.in_(codes))):
+        before.setdefault(code, {}).update(activity_score=score, serious_records=serious)
+    wanted = set(codes)
+    state = components.set_index("credit_code")[["activity_score", "serious_records"]].to_dict("index")
+    after = [{**row, **state[row["credit_code"]]} for row in latest if row["credit_code"] in wanted]
+    return alert_rows(before, after, floor, trigger, now)
 
 
 def _live_zone_levels(connection: sa.Connection, as_of: date, version: str, now: datetime) -> int:

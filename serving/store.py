@@ -136,6 +136,24 @@ enterprise_activity = sa.Table(
     sa.Column("electricity", sa.Float, nullable=False),
     sa.Column("ip", sa.Float, nullable=False),
     sa.Column("activity_score", sa.Float, nullable=False),
+    sa.Column("serious_records", sa.Float, nullable=False),  # in force: serious, listings, defaulter
+)
+
+# Alerts raised when a rescore sees a change worth a supervisor's look (serving/alerts.py).
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("alert_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("zone", sa.String(16), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # serious_record | class_drop | dormancy
+    sa.Column("cause_zh", sa.Text, nullable=False),
+    sa.Column("cause_en", sa.Text, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_alerts_zone_kind_created_at", "zone", "kind", "created_at"),
 )
 
 disputes = sa.Table(

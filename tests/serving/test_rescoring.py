@@ -80,10 +80,20 @@ def test_an_ingested_listing_shows_class_d_over_the_api_without_a_manual_command
         assert "rescored 1 enterprises" in result.output
         after = api.get(f"/v1/enterprises/{code}/score", headers=Keys.header(own_keys.scorer)).json()
         profile = api.get(f"/v1/enterprises/{code}", headers=Keys.header(own_keys.admin_teda)).json()
+        raised = api.get("/v1/alerts", headers=Keys.header(own_keys.analyst)).json()["items"]
+        metrics = api.get("/metrics").text
+        wrong = api.get("/v1/alerts?kind=rumour", headers=Keys.header(own_keys.analyst))
     assert after["supervision_class"] == "D"
     assert after["as_of"] == f"{live_as_of(own.home):%Y-%m-%d}" and after["as_of"] > f"{month_end:%Y-%m-%d}"
     if "history" in profile:  # an admin of another zone sees no profile
         assert profile["history"][-1]["trigger"] == "batch"
+    causes = {a["kind"]: a["cause_en"] for a in raised if a["credit_code"] == code}
+    assert causes["serious_record"].startswith("new serious record (entries in force 0 → ")
+    if before["supervision_class"] in ("A", "B"):
+        assert causes["class_drop"] == f"supervision class fell {before['supervision_class']} → D"
+    assert 'zonecredit_alerts_total{kind="serious_record"}' in metrics
+    assert 'zonecredit_source_age_seconds{source="credit_events"}' in metrics
+    assert wrong.status_code == 422
     untouched = _scored(own, latest_scores.c.credit_code != code)
     assert {row["as_of"] for row in untouched} == {month_end}
 

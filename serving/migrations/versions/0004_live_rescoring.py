@@ -1,4 +1,5 @@
-"""Each enterprise's latest activity components, so a rescore on arrival updates the zone index alone.
+"""Each enterprise's latest activity components, so a rescore on arrival updates the zone index alone;
+and the alerts a rescore raises (new serious record, class down two or more, activity below the floor).
 
 The zone index of a live as-of is the sum over enterprises of their latest components: the month-end
 batch writes every enterprise's row, a rescore replaces the touched enterprises' rows and re-adds
@@ -33,13 +34,32 @@ def upgrade() -> None:
         sa.Column("electricity", sa.Float(), nullable=False),
         sa.Column("ip", sa.Float(), nullable=False),
         sa.Column("activity_score", sa.Float(), nullable=False),
+        sa.Column("serious_records", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("credit_code", name=op.f("pk_enterprise_activity")),
     )
     with op.batch_alter_table("enterprise_activity", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_enterprise_activity_zone"), ["zone"], unique=False)
+    op.create_table(
+        "alerts",
+        sa.Column("alert_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("credit_code", sa.String(length=18), nullable=False),
+        sa.Column("zone", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("cause_zh", sa.Text(), nullable=False),
+        sa.Column("cause_en", sa.Text(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("trigger", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("alert_id", name=op.f("pk_alerts")),
+    )
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alerts_credit_code"), ["credit_code"], unique=False)
+        batch_op.create_index("ix_alerts_zone_kind_created_at", ["zone", "kind", "created_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("alerts")
     with op.batch_alter_table("enterprise_activity", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprise_activity_zone"))
     op.drop_table("enterprise_activity")
