@@ -11,7 +11,7 @@ import pytest
 import models.treeshap
 from models.forest import FlatForest
 from models.treeshap import PathsTooDeep, TreeShap
-from tests.models.test_forest import CATEGORY_FEATURES, _awkward_rows, _booster, _training_rows
+from tests.models.test_forest import _awkward_rows, _booster, _training_rows, early_stopped_booster
 
 EXACT = 1e-9
 
@@ -64,17 +64,7 @@ def test_a_float32_matrix_and_several_threads_give_the_same_contributions():
 
 
 def test_an_early_stopped_booster_explains_its_best_iteration_as_pred_contrib_does():
-    x, y = _training_rows(0)
-    valid = lgb.Dataset(*_training_rows(9), categorical_feature=CATEGORY_FEATURES)
-    booster = lgb.train(
-        {"objective": "binary", "learning_rate": 0.5, "verbose": -1},
-        lgb.Dataset(x, y, categorical_feature=CATEGORY_FEATURES),
-        num_boost_round=300,
-        valid_sets=[valid],
-        callbacks=[lgb.early_stopping(5, verbose=False)],
-        keep_training_booster=True,
-    )
-    assert 0 < booster.best_iteration < booster.num_trees()
+    booster = early_stopped_booster()
     _assert_exact(TreeShap.from_forest(FlatForest.from_booster(booster)), booster, _awkward_rows(1))
 
 
