@@ -533,17 +533,29 @@ def batch_credit_codes(source: str, batch_id: str, home: Path) -> list[str]:
     return sorted(codes)
 
 
+def _has_scores(database_url: str) -> bool:
+    if database_url.startswith("sqlite:///") and not Path(database_url.removeprefix("sqlite:///")).exists():
+        return False
+    engine = engine_for(database_url)
+    if not sa.inspect(engine).has_table(latest_scores.name):
+        return False
+    with engine.connect() as connection:
+        return connection.execute(sa.select(latest_scores.c.credit_code).limit(1)).first() is not None
+
+
 def rescore_touched(
     batches: Iterable[Any], settings: Settings, champions: Champions | None = None
 ) -> RescoreSummary | None:
     """Rescore the enterprises that newly committed batches touch, at the live as-of.
 
     ``batches`` are ``data.ingest.BatchSummary`` values (an ingest report's, or the upload
-    endpoint's); those not ``loaded`` touch nothing. Returns None when nothing was touched.
+    endpoint's); those not ``loaded`` touch nothing. Returns None when nothing was touched, or
+    before the first month-end batch: until then there are no scores to keep current (the
+    initial load of a warehouse is not rescored enterprise by enterprise).
     """
     loaded = [b for b in batches if b.status == "loaded"]
     codes = sorted({c for b in loaded for c in batch_credit_codes(b.source, b.batch_id, settings.home)})
-    if not codes:
+    if not codes or not _has_scores(settings.resolved_database_url):
         return None
     upgrade_database(settings.resolved_database_url)
     champions = champions or load_champions(settings.resolved_mlflow_tracking_uri)
