@@ -12,6 +12,7 @@ rescored (``rescore_touched``: the same outputs for those enterprises only, at t
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +26,14 @@ HEADER = "记录编号,统一社会信用代码,记录类型,严重程度,决定
 
 def run(enterprises: int, months: int, touched: int) -> str:
     """Build the world, time the month-end batch and one rescore on arrival; return the table."""
+    root = Path(tempfile.mkdtemp(prefix="bench-rescore-"))
+    try:
+        return _measure(root, enterprises, months, touched)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _measure(root: Path, enterprises: int, months: int, touched: int) -> str:
     import sqlalchemy as sa
 
     from bench.bench_api import register_bench_champion
@@ -37,7 +46,6 @@ def run(enterprises: int, months: int, touched: int) -> str:
     from tests.serving.fixtures import ServedWorld, fitted_model, register_champion, settings_env
     from zonecredit.demo import latest_as_of
 
-    root = Path(tempfile.mkdtemp(prefix="bench-rescore-"))
     started = time.perf_counter()
     generate_world(root / "world", enterprises=enterprises, months=months, seed=7)
     for source in SOURCES:
