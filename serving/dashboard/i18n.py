@@ -245,6 +245,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.503": ("模型尚未加载，请稍后再试。", "The models are not loaded yet; try again shortly."),
     # issue 20: live rescoring
     "trigger.month_end": ("月末评分", "month end"),
+    "nav.alerts": ("预警提示", "Alerts"),
+    "alerts.title": ("数据到达后的预警提示", "Alerts from data on arrival"),
+    "alerts.hint": (
+        "新数据到达并重评后发现的变化：新增严重失信记录、监管类别下降两级及以上、活跃度跌破休眠线。",
+        "Changes seen when new data arrived and were rescored: a new serious record, a supervision "
+        "class down two or more, activity below the dormancy floor.",
+    ),
+    "alerts.kind": ("原因类型", "Cause"),
+    "alerts.cause": ("原因", "What changed"),
+    "alerts.as_of": ("数据截至", "As of"),
+    "alerts.none": ("暂无预警提示。", "No alerts."),
+    "alerts.serious_record": ("新增严重失信", "new serious record"),
+    "alerts.class_drop": ("类别下降", "class fell"),
+    "alerts.dormancy": ("跌破休眠线", "below dormancy floor"),
 }
 
 

@@ -16,6 +16,7 @@ from serving.batch import live_as_of
 from serving.store import engine_for, latest_scores, score_history, zone_activity
 from serving.watch import poll_once
 from tests.serving.fixtures import Keys, ServedWorld, make_keys, settings_env
+from tests.serving.test_dashboard import sign_in
 from zonecredit.cli import app
 from zonecredit.settings import Settings
 
@@ -83,6 +84,9 @@ def test_an_ingested_listing_shows_class_d_over_the_api_without_a_manual_command
         raised = api.get("/v1/alerts", headers=Keys.header(own_keys.analyst)).json()["items"]
         metrics = api.get("/metrics").text
         wrong = api.get("/v1/alerts?kind=rumour", headers=Keys.header(own_keys.analyst))
+        visitor, _ = sign_in(api, own_keys.analyst, "/alerts")
+        page = visitor.get("/alerts?kind=serious_record&lang=en").text
+        other = visitor.get("/alerts?kind=dormancy&lang=en").text
     assert after["supervision_class"] == "D"
     assert after["as_of"] == f"{live_as_of(own.home):%Y-%m-%d}" and after["as_of"] > f"{month_end:%Y-%m-%d}"
     if "history" in profile:  # an admin of another zone sees no profile
@@ -94,6 +98,8 @@ def test_an_ingested_listing_shows_class_d_over_the_api_without_a_manual_command
     assert 'zonecredit_alerts_total{kind="serious_record"}' in metrics
     assert 'zonecredit_source_age_seconds{source="credit_events"}' in metrics
     assert wrong.status_code == 422
+    assert code in page and "new serious record (entries in force 0 → " in page
+    assert code not in other.split('id="alert-list"')[1]
     untouched = _scored(own, latest_scores.c.credit_code != code)
     assert {row["as_of"] for row in untouched} == {month_end}
 
