@@ -63,16 +63,12 @@ def watch(
     rescore: bool = True,
     interval_seconds: float = 5.0,
     on_poll: Callable[[Poll], None] | None = None,
-    polls: int | None = None,
 ) -> None:
-    """Poll ``folder`` every ``interval_seconds`` (``polls`` times, or until interrupted)."""
+    """Poll ``folder`` every ``interval_seconds`` until interrupted."""
     for source in SOURCES:
         (folder / source).mkdir(parents=True, exist_ok=True)
-    done = 0
-    while polls is None or done < polls:
+    while True:
         result = poll_once(folder, settings, rescore)
         if on_poll is not None and result.batches:
             on_poll(result)
-        done += 1
-        if polls is None or done < polls:
-            time.sleep(interval_seconds)
+        time.sleep(interval_seconds)
