@@ -24,6 +24,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Before this revision "batch" was the month-end run; rescores on arrival take that name now.
+    for table in ("score_history", "latest_scores"):
+        op.execute(sa.text(f"UPDATE {table} SET trigger = 'month_end' WHERE trigger = 'batch'"))
     op.create_table(
         "enterprise_activity",
         sa.Column("credit_code", sa.String(length=18), nullable=False),
@@ -59,6 +62,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table in ("score_history", "latest_scores"):
+        op.execute(sa.text(f"UPDATE {table} SET trigger = 'batch' WHERE trigger = 'month_end'"))
     op.drop_table("alerts")
     with op.batch_alter_table("enterprise_activity", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprise_activity_zone"))
