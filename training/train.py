@@ -26,7 +26,7 @@ from models.packaged import log_pyfunc
 from models.preprocess import FeatureSpec
 from models.scoring import KINDS, Kind, ScoringModel, registered_name
 from training import gate
-from training.baselines import Scorecard, oracle_probability
+from training.baselines import ANALYTIC_ORACLE_COLUMNS, Scorecard, oracle_probability
 from training.distributed import fit_on_cluster
 from training.fit import fit_booster, outcome, scoring_model, search_space
 from training.interrupt import interruptible
@@ -166,6 +166,12 @@ def _log_baselines(
                 )
             )
         curves["oracle"] = np.where(known, truth, np.nan)
+        if kind in ANALYTIC_ORACLE_COLUMNS:
+            analytic = oracle_probability(kind, test, truth_dir, ANALYTIC_ORACLE_COLUMNS[kind]).to_numpy()
+            with mlflow.start_run(run_name=f"{kind}-oracle-analytic", nested=True):
+                mlflow.set_tags({"role": "baseline", "baseline": "oracle_analytic", "kind": kind})
+                metrics = score_metrics(y_test[known], analytic[known])
+                mlflow.log_metrics(_finite({f"test_{k}": v for k, v in metrics.items()}))
     return curves
 
 
