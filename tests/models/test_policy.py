@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from models.policy import DEFAULT_POLICY_PATH, load_policy, parse_policy
 
 POLICY = load_policy()
-PDS = np.array([0.001, 0.0099, 0.01, 0.03, 0.05, 0.15, 0.2, 0.9])
+PDS = np.array([0.001, 0.0099, 0.01, 0.03, 0.05, 0.24, 0.25, 0.9])
 
 
 def _features(**columns: list[float]) -> dict[str, np.ndarray]:
@@ -75,12 +75,12 @@ def test_tolerance_never_overrides_a_forced_d():
 def test_policy_file_is_strict(tmp_path: Path):
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
     with pytest.raises(ValidationError, match="thresholds must increase"):
-        parse_policy(text.replace("B = 0.04", "B = 0.2"))
+        parse_policy(text.replace("B = 0.04", "B = 0.3"))
     with pytest.raises(ValidationError, match="Extra inputs"):
         parse_policy(text.replace("[tolerance]", "[tolerance]\nmonth = 3"))
     with pytest.raises(ValidationError, match="inspection_rate"):
         parse_policy(text.replace("D = 0.50", ""))
-    changed = parse_policy(text.replace("C = 0.16", "C = 0.2"))
+    changed = parse_policy(text.replace("C = 0.25", "C = 0.2"))
     assert changed.version == POLICY.version and changed.fingerprint != POLICY.fingerprint
 
 
