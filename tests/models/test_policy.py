@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from models.policy import DEFAULT_POLICY_PATH, load_policy, parse_policy
 
 POLICY = load_policy()
-PDS = np.array([0.001, 0.0099, 0.01, 0.03, 0.05, 0.24, 0.25, 0.9])
+PDS = np.array([0.001, 0.0149, 0.015, 0.03, 0.05, 0.24, 0.25, 0.9])
 
 
 def _features(**columns: list[float]) -> dict[str, np.ndarray]:
