@@ -392,6 +392,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "alerts.serious_record": ("新增严重失信", "new serious record"),
     "alerts.class_drop": ("类别下降", "class fell"),
     "alerts.dormancy": ("跌破休眠线", "below dormancy floor"),
+    # /models (issue 18)
+    "nav.models": ("模型", "Models"),
+    "models.title": ("模型与评级验证", "Models and rating validation"),
+    "models.kind.credit": ("信用", "Credit"),
+    "models.kind.repair": ("修复", "Repair"),
+    "models.kind.activity": ("活跃度", "Activity"),
+    "models.policy": ("监管政策版本", "Supervision policy"),
+    "models.mlflow_run": ("MLflow 运行", "MLflow run"),
+    "models.card": ("模型卡", "Model card"),
+    "models.no_champion": ("尚无冠军模型。", "No champion yet."),
+    "models.classes": ("监管类别分布", "Supervision classes"),
+    "models.validation": ("评级体系验证", "Rating-system validation"),
+    "models.test": ("检验", "Test"),
+    "models.value": ("数值", "Value"),
+    "models.light.green": ("通过", "pass"),
+    "models.light.amber": ("关注", "watch"),
+    "models.light.red": ("不通过", "fail"),
+    "models.light.grey": ("无数据", "n/a"),
+    "models.no_validation": (
+        "尚无验证报告：运行 zonecredit validate 或 zonecredit score。",
+        "No validation report yet: run zonecredit validate or zonecredit score.",
+    ),
+    "models.migration": ("等级迁移矩阵", "Grade migration"),
+    "models.psi": ("PSI 与平均违约概率", "PSI and mean PD"),
+    "models.backtest": ("回测（已到期评分）", "Backtest (matured scores)"),
+    "models.backtest_hint": ("评分日期", "Scores as of"),
+    "models.realised": ("实际违约率", "Realised rate"),
 }
 
 

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from models.policy import load_policy
 from serving.exports import safe_cell
 from serving.queries import credit_records
 from serving.services.inspections import class_quotas
@@ -437,7 +438,7 @@ def test_another_zones_records_are_not_found(api, keys: Keys, service_settings):
 def test_the_packaged_policy_is_valid_and_strict(tmp_path):
     policy = read_policy(POLICY_FILE)
     assert {"financing", "green-channel", "rental", "travel"} <= set(policy.programs)
-    rates = policy.inspection.rates
+    rates = load_policy().inspection_rate
     assert rates["D"] == max(rates.values()) and policy.clearout.level == "red"
     typo = tmp_path / "policy.toml"
     typo.write_text(
