@@ -6,4 +6,12 @@ class ZonecreditError(Exception):
 
 
 class RejectedFile(ZonecreditError):
-    """A whole file cannot be ingested (encoding, missing columns, empty): nothing is loaded."""
+    """A whole file cannot be ingested (encoding, missing columns, empty): nothing is loaded.
+
+    ``suggestions`` maps headers that matched nothing to the nearest contract column, so the
+    caller can offer them (``--column HEADER=column``) instead of only refusing.
+    """
+
+    def __init__(self, message: str, suggestions: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions or {}

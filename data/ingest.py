@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -20,7 +21,9 @@ import pyarrow as pa
 
 from data.contracts import Source, get_source, period_ends
 from data.errors import RejectedFile
-from data.readers import open_raw, prefetch
+from data.profiles import Profile
+from data.readers import SUPPORTED_SUFFIXES, open_raw, prefetch
+from data.units import column_factors
 from data.validate import DUPLICATE_KEY, ChunkResult, DuplicateTracker, validate_chunk
 from data.warehouse import BatchWriter, bucket_count, committed_batches
 
@@ -40,6 +43,13 @@ class BatchSummary:
     rows_quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    # rows neither loaded nor quarantined because they are no records (合计 rows, footnotes)
+    rows_skipped: int = 0
+    skipped: list[dict] = field(default_factory=list)  # {"row": n, "sheet": name, "reason": why}
+    # headers that matched nothing -> the nearest contract column (offered when columns are missing)
+    suggestions: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # header as written -> contract column
+    units: dict[str, str] = field(default_factory=dict)  # contract column -> unit converted from
     encoding: str | None = None
     message: str = ""
     received_on: str = ""
@@ -52,6 +62,8 @@ class IngestReport:
     """The summaries of all files of one ``ingest`` call, with totals."""
 
     batches: list[BatchSummary]
+    # paths given inside folders that were not read (subfolders, unknown file types), with why
+    not_ingested: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def rows_in(self) -> int:
@@ -66,6 +78,10 @@ class IngestReport:
         return sum(b.rows_quarantined for b in self.batches)
 
     @property
+    def rows_skipped(self) -> int:
+        return sum(b.rows_skipped for b in self.batches)
+
+    @property
     def rejected(self) -> list[BatchSummary]:
         return [b for b in self.batches if b.status == "rejected"]
 
@@ -74,6 +90,8 @@ class IngestReport:
             "rows_in": self.rows_in,
             "rows_loaded": self.rows_loaded,
             "rows_quarantined": self.rows_quarantined,
+            "rows_skipped": self.rows_skipped,
+            "not_ingested": self.not_ingested,
             "batches": [asdict(b) for b in self.batches],
         }
 
@@ -151,12 +169,27 @@ def ingest_file(
     received_on: date | None = None,
     buckets: int = 64,
     chunk_rows: int = 200_000,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    profile: Profile | None = None,
 ) -> BatchSummary:
-    """Validate one file and commit it as a batch; return what happened to its rows."""
+    """Validate one file and commit it as a batch; return what happened to its rows.
+
+    ``columns`` maps headers by hand (header as written -> contract column); ``sheet`` picks one
+    sheet of a workbook (default: every sheet); ``profile`` brings a department's saved mappings,
+    sheet and units (explicit ``columns``/``sheet`` win over it).
+    """
     source = get_source(source_name)
     path = Path(path)
     received_on = received_on or date.today()
     summary = BatchSummary(source.name, str(path), "", "rejected", received_on=received_on.isoformat())
+    if profile is not None and profile.source != source.name:
+        summary.message = f"profile {profile.name!r} is for {profile.source}, not {source.name}"
+        return summary
+    mapping = {**(profile.columns if profile else {}), **(columns or {})}
+    sheet = sheet or (profile.sheet if profile else None)
+    profile_units = dict(profile.units) if profile else {}
     try:
         summary.batch_id = fingerprint(path, source.name)
     except OSError as exc:
@@ -171,8 +204,12 @@ def ingest_file(
     loaded_at = datetime.now()
     writer: BatchWriter | None = None
     try:
-        layout, chunks = open_raw(path, source, chunk_rows)
+        layout, chunks = open_raw(path, source, chunk_rows, columns=mapping, sheet=sheet)
         summary.ignored_columns, summary.encoding = layout.ignored, layout.encoding
+        summary.columns = dict(layout.mapping)
+        units = {**profile_units, **layout.units}
+        factors = column_factors(source, units, layout.unit_line, path.name)
+        summary.units = {c: units.get(c) or str(layout.unit_line) for c in factors}
         headers = {canonical: header for header, canonical in layout.mapping.items()}
         writer = BatchWriter(source.name, summary.batch_id, home, n_buckets)
         duplicates = DuplicateTracker()
@@ -182,9 +219,10 @@ def ingest_file(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as write_pool:
             pending: Future[None] | None = None
             for chunk in prefetch(chunks):
-                result = validate_chunk(source, chunk, received_on, duplicates, headers)
+                result = validate_chunk(source, chunk, received_on, duplicates, headers, factors)
                 table = _with_lineage(result.loaded, summary.batch_id, result.loaded_rows, loaded_at)
                 quarantined = result.quarantined.assign(batch_id=summary.batch_id, file=path.name)
+                summary.skipped.extend({"row": row, "reason": why} for row, why in chunk.skipped)
                 if pending is not None:
                     pending.result()
                 pending = write_pool.submit(_write, writer, table, quarantined)
@@ -195,21 +233,25 @@ def ingest_file(
         if writer is not None:
             writer.abort()
         summary.message = str(exc)
+        summary.suggestions = exc.suggestions
         return summary
     except BaseException:
         if writer is not None:
             writer.abort()
         raise
 
+    # A dry run (validate and report without committing) would stop here, before writer.commit.
     report = quality.report()
     summary.status = "loaded"
     summary.rows_in, summary.rows_loaded = report["rows_in"], report["rows_loaded"]
     summary.rows_quarantined, summary.reasons = report["rows_quarantined"], report["reasons"]
+    summary.rows_skipped = len(summary.skipped)
     summary.loaded_at = loaded_at.isoformat()
     summary.quality = report
     summary.message = (
         f"{path.name}: {summary.rows_loaded:,} of {summary.rows_in:,} rows loaded, "
         f"{summary.rows_quarantined:,} quarantined"
+        + (f", {summary.rows_skipped:,} skipped (totals, notes)" if summary.rows_skipped else "")
     )
     writer.commit(asdict(summary))
     return summary
@@ -241,9 +283,45 @@ def ingest_files(
     received_on: date | None = None,
     buckets: int = 64,
     chunk_rows: int = 200_000,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    profile: Profile | None = None,
 ) -> IngestReport:
-    """Ingest several files of one source, each as its own batch (files of a folder, sorted)."""
+    """Ingest several files of one source, each as its own batch (files of a folder, sorted).
+
+    A folder contributes the files of a known type (CSV, Parquet, Excel) directly inside it; its
+    subfolders and other files are listed in ``not_ingested`` with the reason, never read.
+    """
     files: list[Path] = []
+    not_ingested: list[dict[str, str]] = []
     for path in map(Path, paths):
-        files.extend(sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path])
-    return IngestReport([ingest_file(source_name, f, home, received_on, buckets, chunk_rows) for f in files])
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for entry in sorted(path.iterdir()):
+            if entry.is_dir():
+                not_ingested.append(
+                    {"path": str(entry), "reason": "a subfolder; folders are not read recursively"}
+                )
+            elif entry.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(entry)
+            else:
+                not_ingested.append(
+                    {"path": str(entry), "reason": f"not a data file ({entry.suffix or 'no extension'})"}
+                )
+    summaries = [
+        ingest_file(
+            source_name,
+            f,
+            home,
+            received_on,
+            buckets,
+            chunk_rows,
+            columns=columns,
+            sheet=sheet,
+            profile=profile,
+        )
+        for f in files
+    ]
+    return IngestReport(summaries, not_ingested)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from data.contracts import Source
 from data.errors import RejectedFile
+from data.units import split_unit
 
 SAMPLE_BYTES = 4 << 20
 
@@ -34,6 +35,7 @@ class RawChunk:
     columns: dict[str, pa.Array]
     row_numbers: np.ndarray
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (row, text, why)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, why): totals, footnotes
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -46,6 +48,8 @@ class FileLayout:
     mapping: dict[str, str]  # header as written -> canonical column name
     ignored: list[str]
     encoding: str | None = None
+    units: dict[str, str] = field(default_factory=dict)  # canonical column -> unit the file writes
+    unit_line: str | None = None  # the unit a line above the header declares (单位：万元)
 
 
 def _normalize_header(text: str) -> str:
@@ -53,16 +57,59 @@ def _normalize_header(text: str) -> str:
     return text.lower().replace(" ", "").replace("_", "")
 
 
-def map_header(source: Source, headers: list[str]) -> FileLayout:
-    """Map a file's headers onto the contract, or reject the file saying what is missing."""
+def _header_lookup(source: Source) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for col in source.columns:
         for name in (col.name, *col.aliases):
             lookup[_normalize_header(name)] = col.name
+    return lookup
+
+
+def suggest_columns(source: Source, headers: Sequence[str], taken: Sequence[str] = ()) -> dict[str, str]:
+    """Return, for each header, the nearest contract column not yet taken (names and aliases).
+
+    A header's unit in brackets is left out of the comparison; a match scoring under 60 (of 100)
+    is no suggestion at all.
+    """
+    from rapidfuzz import fuzz, process
+
+    lookup = {k: v for k, v in _header_lookup(source).items() if v not in set(taken)}
+    suggestions: dict[str, str] = {}
+    for header in headers:
+        key = _normalize_header(split_unit(header)[0])
+        if not key or not lookup:
+            continue
+        best = process.extractOne(key, list(lookup), scorer=fuzz.WRatio, score_cutoff=60)
+        if best is not None:
+            suggestions[header] = lookup[best[0]]
+    return suggestions
+
+
+def map_header(source: Source, headers: list[str], columns: Mapping[str, str] | None = None) -> FileLayout:
+    """Map a file's headers onto the contract, or reject the file saying what is missing.
+
+    ``columns`` maps headers by hand (header as written -> contract column) before the aliases
+    are tried. Empty header cells (a trailing comma) are neither mapped nor reported. A header
+    carrying a unit (``用电量（kWh）``) matches by its name; the unit goes into ``units``.
+    """
+    lookup = _header_lookup(source)
+    manual = {_normalize_header(h): c for h, c in (columns or {}).items()}
+    for header, column in (columns or {}).items():
+        if column not in source.column_names:
+            raise RejectedFile(
+                f"--column {header}={column}: {source.name} has no column {column!r}; "
+                f"its columns are {', '.join(source.column_names)}"
+            )
     mapping: dict[str, str] = {}
+    units: dict[str, str] = {}
     ignored: list[str] = []
     for header in headers:
-        canonical = lookup.get(_normalize_header(header))
+        if not header.strip():
+            continue
+        name, unit = split_unit(header)
+        canonical = manual.get(_normalize_header(header)) or manual.get(_normalize_header(name))
+        if canonical is None:
+            canonical = lookup.get(_normalize_header(header)) or lookup.get(_normalize_header(name))
         if canonical is None:
             ignored.append(header)
         elif canonical in mapping.values():
@@ -72,16 +119,26 @@ def map_header(source: Source, headers: list[str]) -> FileLayout:
             )
         else:
             mapping[header] = canonical
+            if unit:
+                units[canonical] = unit
     missing = [c.name for c in source.columns if c.required and c.name not in mapping.values()]
     if missing:
+        suggestions = suggest_columns(source, ignored, taken=list(mapping.values()))
         hints = ", ".join(
             f"{m} ({'/'.join(source.column(m).aliases[:2])})" if source.column(m).aliases else m
             for m in missing
         )
-        raise RejectedFile(
-            f"{source.name}: missing required column(s) {hints}; found {', '.join(headers) or 'none'}"
+        advice = (
+            "; did you mean " + ", ".join(f"--column {h}={c}" for h, c in suggestions.items())
+            if suggestions
+            else ""
         )
-    return FileLayout(mapping, ignored)
+        raise RejectedFile(
+            f"{source.name}: missing required column(s) {hints}; "
+            f"found {', '.join(h for h in headers if h.strip()) or 'none'}{advice}",
+            suggestions,
+        )
+    return FileLayout(mapping, ignored, units=units)
 
 
 def detect_encoding(path: Path) -> str:
@@ -139,7 +196,7 @@ def _line_blocks(path: Path, offset: int, block_bytes: int) -> Iterator[bytes]:
 
 
 def iter_csv(
-    path: Path, source: Source, chunk_bytes: int = 64 << 20
+    path: Path, source: Source, chunk_bytes: int = 64 << 20, columns: Mapping[str, str] | None = None
 ) -> tuple[FileLayout, Iterator[RawChunk]]:
     """Open a CSV and return its layout and a stream of chunks (memory bounded by one block).
 
@@ -150,7 +207,7 @@ def iter_csv(
 
     encoding = detect_encoding(path)
     headers, header_bytes = _csv_header(path, encoding)
-    layout = map_header(source, headers)
+    layout = map_header(source, headers, columns)
     layout.encoding = encoding
     if len(set(headers)) != len(headers):
         raise RejectedFile(f"{path.name}: the header repeats a column name")
@@ -238,7 +295,9 @@ def as_text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.fill_null(text, "")
 
 
-def iter_parquet(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
+def iter_parquet(
+    path: Path, source: Source, chunk_rows: int, columns: Mapping[str, str] | None = None
+) -> tuple[FileLayout, Iterator[RawChunk]]:
     """Open a Parquet file and return its layout and a stream of row-group-sized chunks."""
     import pyarrow.parquet as pq
 
@@ -246,7 +305,7 @@ def iter_parquet(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayou
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise RejectedFile(f"{path.name}: not a readable Parquet file: {exc}") from exc
-    layout = map_header(source, parquet.schema_arrow.names)
+    layout = map_header(source, parquet.schema_arrow.names, columns)
     numeric = {c.name for c in source.columns if c.kind in {"int", "float"}}
 
     def chunks() -> Iterator[RawChunk]:
@@ -262,19 +321,26 @@ def iter_parquet(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayou
     return layout, chunks()
 
 
-def iter_excel(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
+def iter_excel(
+    path: Path,
+    source: Source,
+    chunk_rows: int,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> tuple[FileLayout, Iterator[RawChunk]]:
     """Open the first sheet of an .xlsx workbook and stream its rows as text chunks."""
     from python_calamine import CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        book = CalamineWorkbook.from_path(str(path))
+        sheet_data = book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks
         raise RejectedFile(f"{path.name}: not a readable Excel workbook: {exc}") from exc
-    rows = sheet.iter_rows()
+    rows = sheet_data.iter_rows()
     headers = [str(h).strip() for h in next(rows, [])]
     if not any(headers):
         raise RejectedFile(f"{path.name}: file is empty (no header row)")
-    layout = map_header(source, headers)
+    layout = map_header(source, headers, columns)
     positions = {h: i for i, h in enumerate(headers)}
 
     def cell_text(value: object) -> str:
@@ -324,16 +390,33 @@ def prefetch(chunks: Iterator[RawChunk]) -> Iterator[RawChunk]:
             yield chunk
 
 
-def open_raw(path: Path, source: Source, chunk_rows: int) -> tuple[FileLayout, Iterator[RawChunk]]:
-    """Open any supported file by its extension and return its layout and chunk stream."""
+SUPPORTED_SUFFIXES = {".csv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls"}
+
+
+def open_raw(
+    path: Path,
+    source: Source,
+    chunk_rows: int,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> tuple[FileLayout, Iterator[RawChunk]]:
+    """Open any supported file by its extension and return its layout and chunk stream.
+
+    ``columns`` maps headers by hand (header -> contract column); ``sheet`` names the one sheet
+    of a workbook to read.
+    """
     suffix = path.suffix.lower()
     if not path.exists():
         raise RejectedFile(f"{path}: no such file")
-    if suffix in {".csv", ".txt"}:
+    if sheet is not None and suffix not in {".xlsx", ".xlsm", ".xls"}:
+        raise RejectedFile(f"{path.name}: --sheet {sheet!r} applies to Excel workbooks only")
+    if suffix == ".csv":
         # ~100 bytes a row is typical of these feeds; blocks bound the memory, not the rows.
-        return iter_csv(path, source, chunk_bytes=max(1 << 20, chunk_rows * 100))
+        return iter_csv(path, source, chunk_bytes=max(1 << 20, chunk_rows * 100), columns=columns)
     if suffix in {".parquet", ".pq"}:
-        return iter_parquet(path, source, chunk_rows)
-    if suffix in {".xlsx", ".xlsm"}:
-        return iter_excel(path, source, chunk_rows)
-    raise RejectedFile(f"{path.name}: unsupported file type {suffix!r}; use CSV, Parquet or .xlsx")
+        return iter_parquet(path, source, chunk_rows, columns=columns)
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        return iter_excel(path, source, chunk_rows, columns=columns, sheet=sheet)
+    raise RejectedFile(
+        f"{path.name}: unsupported file type {suffix or '(none)'!r}; use CSV, Parquet, .xlsx or .xls"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -248,7 +248,14 @@ def _check_bounds(values: np.ndarray, col: Column, problems: Problems) -> None:
         )
 
 
-def _column(col: Column, raw: pa.Array, trimmed: pa.Array, empty: np.ndarray, problems: Problems) -> pa.Array:
+def _column(
+    col: Column,
+    raw: pa.Array,
+    trimmed: pa.Array,
+    empty: np.ndarray,
+    problems: Problems,
+    factor: float | None = None,
+) -> pa.Array:
     """Parse one column to its loaded type, recording faults; bad cells become null."""
     if not (col.nullable or not col.required or col.name == "reported_on"):
         rows = np.flatnonzero(empty)
@@ -259,6 +266,8 @@ def _column(col: Column, raw: pa.Array, trimmed: pa.Array, empty: np.ndarray, pr
             values = _checked_floats(raw.cast(pa.float64(), safe=False), col, problems)
         else:
             values = _parse_numbers(_clean(trimmed), col, problems)
+        if factor is not None:  # rounded to the cent so 1.23 万元 is 12300 元, not 12299.999…
+            values = pc.round(pc.multiply(values, factor), 6)
         floats = values.to_numpy(zero_copy_only=False)
         _check_bounds(floats, col, problems)
         if kind == "int":
@@ -400,8 +409,13 @@ def validate_chunk(
     received_on: date,
     duplicates: DuplicateTracker,
     original_headers: dict[str, str],
+    factors: Mapping[str, float] | None = None,
 ) -> ChunkResult:
-    """Split one chunk into typed valid rows and quarantined rows with reasons."""
+    """Split one chunk into typed valid rows and quarantined rows with reasons.
+
+    ``factors`` convert numeric columns a file writes in another unit (万元 into a CNY column:
+    × 10,000) before any bound is checked.
+    """
     n = len(chunk)
     problems = Problems()
     parsed: dict[str, pa.Array] = {}
@@ -418,7 +432,7 @@ def validate_chunk(
             empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         non_empty[col.name] = int(n - empty.sum())
         empties.append(empty)
-        parsed[col.name] = _column(col, raw, trimmed, empty, problems)
+        parsed[col.name] = _column(col, raw, trimmed, empty, problems, (factors or {}).get(col.name))
 
     _flag_empty_rows(empties, problems)
     frame = pa.table(parsed).to_pandas() if n else pd.DataFrame({c: pd.Series(dtype=object) for c in parsed})

@@ -170,19 +170,30 @@ def data_synth(
 @data_app.command("ingest")
 def data_ingest(
     source: Annotated[str, typer.Argument(help="Source name, e.g. tax (see `zonecredit data sources`).")],
-    files: Annotated[list[Path], typer.Argument(help="Files or folders (CSV, Parquet, .xlsx).")],
+    files: Annotated[list[Path], typer.Argument(help="Files or folders (CSV, Parquet, .xlsx, .xls).")],
     received_on: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Date the batch arrived (default today).")
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(help="Map a header by hand, HEADER=column (repeatable), e.g. 增值税销售额=vat_sales."),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Read only this sheet of a workbook.")] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="A saved profile (see `zonecredit data profiles list`).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Validate files, load the valid rows and quarantine the rest with the reason."""
     from data.contracts import SOURCES
     from data.ingest import ingest_files
+    from data.profiles import load_profile, parse_column_mappings
 
     if source not in SOURCES:
         _fail(f"unknown source {source!r}; known sources: {', '.join(SOURCES)}")
     settings = get_settings()
+    mappings = parse_column_mappings(column or [])
+    chosen = load_profile(settings.home, profile) if profile else None
     with console.status(f"ingesting {source}…", spinner="dots"):
         report = ingest_files(
             source,
@@ -191,36 +202,129 @@ def data_ingest(
             received_on.date() if received_on else None,
             settings.warehouse_buckets,
             settings.ingest_chunk_rows,
+            columns=mappings,
+            sheet=sheet,
+            profile=chosen,
         )
     if as_json:
         _print_json(report.to_dict())
     else:
-        rows = [
+        console.print(_ingest_table(source, report.batches))
+        for entry in report.not_ingested:
+            console.print(f"not ingested: {entry['path']} — {entry['reason']}", highlight=False)
+    if report.rejected:
+        errors = Console(stderr=True, soft_wrap=True)
+        for batch in report.rejected:
+            errors.print(f"[bold red]rejected:[/] {batch.message}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _ingest_table(source: str, batches: list[Any]) -> Table:
+    def note(b: Any) -> str:
+        if b.status != "loaded":
+            return str(b.message)
+        parts = [f"ignored: {', '.join(b.ignored_columns)}"] if b.ignored_columns else []
+        parts += [f"{c} converted from {u}" for c, u in b.units.items()]
+        parts += [f"row {s['row']} skipped: {s['reason']}" for s in b.skipped[:5]]
+        return "; ".join(parts)
+
+    return _table(
+        f"ingest {source}",
+        ["file", "status", "rows in", "loaded", "quarantined", "skipped", "reasons", "note"],
+        [
             [
                 Path(b.file).name,
                 b.status,
                 b.rows_in,
                 b.rows_loaded,
                 b.rows_quarantined,
+                b.rows_skipped,
                 ", ".join(f"{k} {v}" for k, v in b.reasons.items()),
-                b.message
-                if b.status != "loaded"
-                else ", ".join(b.ignored_columns) and f"ignored: {', '.join(b.ignored_columns)}",
+                note(b),
             ]
-            for b in report.batches
-        ]
-        console.print(
-            _table(
-                f"ingest {source}",
-                ["file", "status", "rows in", "loaded", "quarantined", "reasons", "note"],
-                rows,
-            )
+            for b in batches
+        ],
+    )
+
+
+profiles_app = typer.Typer(
+    help="Ingest profiles: a department's header mappings, sheet and units, kept by name.",
+    no_args_is_help=True,
+)
+data_app.add_typer(profiles_app, name="profiles")
+
+
+@profiles_app.command("save")
+def profiles_save(
+    name: Annotated[str, typer.Argument(help="Profile name, e.g. binhai-tax.")],
+    source: Annotated[str, typer.Option(help="The source its files feed, e.g. tax.")],
+    column: Annotated[list[str] | None, typer.Option(help="HEADER=column (repeatable).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="The sheet to read.")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="column=UNIT where headers do not say it, e.g. billed=万元.")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What the profile is for.")] = "",
+) -> None:
+    """Save (or replace) a profile under ZONECREDIT_HOME/profiles, validated strictly."""
+    from pydantic import ValidationError
+
+    from data.profiles import Profile, parse_column_mappings, save_profile
+
+    try:
+        profile = Profile(
+            name=name,
+            source=source,
+            columns=parse_column_mappings(column or []),
+            sheet=sheet,
+            units=parse_column_mappings(unit or []),
+            description=description,
         )
-    if report.rejected:
-        errors = Console(stderr=True, soft_wrap=True)
-        for batch in report.rejected:
-            errors.print(f"[bold red]rejected:[/] {batch.message}", highlight=False)
-        raise typer.Exit(1)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}" for e in exc.errors()))
+    path = save_profile(get_settings().home, profile)
+    console.print(f"saved profile {name!r} for {source} in {path}", highlight=False)
+
+
+@profiles_app.command("list")
+def profiles_list(as_json: JsonOption = False) -> None:
+    """List the saved profiles."""
+    from data.profiles import list_profiles
+
+    profiles = list_profiles(get_settings().home)
+    if as_json:
+        _print_json([p.model_dump() for p in profiles])
+        return
+    console.print(
+        _table(
+            "ingest profiles",
+            ["name", "source", "mapped headers", "sheet", "units", "description"],
+            [
+                [p.name, p.source, len(p.columns), p.sheet or "", len(p.units), p.description]
+                for p in profiles
+            ],
+        )
+    )
+
+
+@profiles_app.command("show")
+def profiles_show(
+    name: Annotated[str, typer.Argument(help="Profile name.")], as_json: JsonOption = False
+) -> None:
+    """Show one profile: its header mappings, sheet and units."""
+    from data.profiles import load_profile
+
+    profile = load_profile(get_settings().home, name)
+    if as_json:
+        _print_json(profile.model_dump())
+        return
+    rows = [[h, c, ""] for h, c in profile.columns.items()] + [["", c, u] for c, u in profile.units.items()]
+    console.print(
+        _table(
+            f"profile {profile.name} ({profile.source}{', sheet ' + profile.sheet if profile.sheet else ''})",
+            ["header", "column", "unit"],
+            rows,
+        )
+    )
 
 
 @data_app.command("quality")
