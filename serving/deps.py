@@ -107,6 +107,7 @@ def role_in(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 ScoringPrincipal = Annotated[Principal, Depends(role_in("admin", "analyst", "scorer"))]
 ReadingPrincipal = Annotated[Principal, Depends(role_in("admin", "analyst"))]
 AdminPrincipal = Annotated[Principal, Depends(role_in("admin"))]
+StewardPrincipal = Annotated[Principal, Depends(role_in("steward"))]
 
 
 async def audit_purpose(
