@@ -285,11 +285,18 @@ def _sample(summary: BatchSummary, table: pa.Table, quarantined: pd.DataFrame) -
     wanted = PREVIEW_ROWS - len(summary.preview)
     if wanted > 0 and table.num_rows:
         head = table.slice(0, wanted).drop_columns(["batch_id", "loaded_at"]).to_pylist()
-        summary.preview.extend({k: None if v is None else str(v) for k, v in row.items()} for row in head)
+        summary.preview.extend({k: _as_text(v) for k, v in row.items()} for row in head)
     wanted = QUARANTINE_SAMPLE_ROWS - len(summary.quarantine_sample)
     if wanted > 0 and len(quarantined):
         columns = ["row_number", "reason_code", "reason", "raw"]
         summary.quarantine_sample.extend(quarantined[columns].head(wanted).to_dict("records"))
+
+
+def _as_text(value: object) -> str | None:
+    """A loaded value as a person reads it: days without their midnight."""
+    if isinstance(value, datetime) and value == datetime.combine(value.date(), datetime.min.time()):
+        return value.date().isoformat()
+    return None if value is None else str(value)
 
 
 def _write(writer: BatchWriter, table: pa.Table, quarantined: pd.DataFrame) -> None:

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
-from serving.dashboard import STATIC_DIR
+from serving.dashboard import STATIC_DIR, upload
 from serving.dashboard import router as dashboard_router
 from serving.deps import ServiceState
 from serving.errors import install_handlers
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(dashboard_router)
+    app.include_router(upload.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         RequestMiddleware,

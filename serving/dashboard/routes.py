@@ -41,7 +41,7 @@ from serving.dashboard.session import (
     remember_language,
     write_session,
 )
-from serving.deps import StateDep
+from serving.deps import ServiceState, StateDep
 from serving.disputes import STATUSES, decide_dispute, dispute_page, file_dispute, find_dispute
 from serving.errors import ApiError
 from serving.keys import Principal, principal_by_id, verify_key
@@ -73,6 +73,9 @@ from serving.store import score_history
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 DASHBOARD_ROLES = ("admin", "analyst")  # scorer keys may not read profiles, so may not sign in
+# A data steward signs in for data quality and uploads only, and starts on the upload page.
+SIGN_IN_ROLES = (*DASHBOARD_ROLES, "steward")
+STEWARD_HOME = "/data/upload"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
@@ -136,20 +139,28 @@ class Viewer:
         return self.principal.role == "admin"
 
 
-def current_viewer(request: Request, state: StateDep) -> Viewer:
-    """Return the viewer of a live session whose key is still valid, else ask for sign-in."""
-    session = read_session(request, state.settings.secret_key)
-    if session is None or session.key_id is None:
-        raise SignInRequired
-    with state.engine.connect() as connection:
-        principal = principal_by_id(connection, session.key_id)
-    if principal is None or principal.role not in DASHBOARD_ROLES:
-        raise SignInRequired
-    request.scope.setdefault("state", {})["key_id"] = principal.key_id  # for the access log
-    return Viewer(principal, session, language(request))
+def viewer_in(*roles: str) -> Callable[[Request, ServiceState], Viewer]:
+    """Return a dependency giving the viewer of a live session whose key is still valid (else ask
+    for sign-in), refusing with 403 a signed-in role that may not open the page."""
+
+    def current_viewer(request: Request, state: StateDep) -> Viewer:
+        session = read_session(request, state.settings.secret_key)
+        if session is None or session.key_id is None:
+            raise SignInRequired
+        with state.engine.connect() as connection:
+            principal = principal_by_id(connection, session.key_id)
+        if principal is None or principal.role not in SIGN_IN_ROLES:
+            raise SignInRequired
+        if principal.role not in roles:
+            raise ApiError(403, f"role {principal.role} may not open this page")
+        request.scope.setdefault("state", {})["key_id"] = principal.key_id  # for the access log
+        return Viewer(principal, session, language(request))
+
+    return current_viewer
 
 
-ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+ViewerDep = Annotated[Viewer, Depends(viewer_in(*DASHBOARD_ROLES))]
+DataViewerDep = Annotated[Viewer, Depends(viewer_in(*SIGN_IN_ROLES))]  # data quality: stewards too
 CsrfForm = Annotated[str, Form(max_length=100)]
 DisputeId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
@@ -290,9 +301,12 @@ def login(
         principal = verify_key(connection, key.strip())
     if principal is None:
         return _login_page(request, state, "login.bad_key", 401, next)
-    if principal.role not in DASHBOARD_ROLES:
+    if principal.role not in SIGN_IN_ROLES:
         return _login_page(request, state, "login.scorer", 403, next)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    if principal.role == "steward" and target == "/":
+        target = STEWARD_HOME
+    response = RedirectResponse(target, status_code=303)
     write_session(response, request, state.settings.secret_key, Session.new(principal.key_id))
     state.audit.record(principal, "dashboard POST /login", state.settings.default_purpose, detail="sign-in")
     return response
@@ -696,7 +710,7 @@ def decide(
 
 
 @router.get("/quality")
-def quality(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+def quality(request: Request, viewer: DataViewerDep, state: StateDep) -> Response:
     """The data-quality indicators of every loaded batch, newest first."""
     return render(
         request,
