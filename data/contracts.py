@@ -110,6 +110,17 @@ def _reported_on() -> Column:
     )
 
 
+def _source_record() -> Column:
+    return Column(
+        "source_record",
+        "text",
+        "Every cell of the source row as written, as JSON (national layouts; ID numbers masked)",
+        ("原始记录",),
+        required=False,
+        nullable=True,
+    )
+
+
 def _money(name: str, description: str, aliases: tuple[str, ...], nullable: bool = False) -> Column:
     return Column(name, "float", description, aliases, unit="CNY", min_value=0.0, nullable=nullable)
 
@@ -207,6 +218,7 @@ TAX_GRADE = Source(
             "grade", "choice", "Tax credit grade", ("纳税信用等级", "信用等级", "等级"), choices=TAX_GRADES
         ),
         _reported_on(),
+        _source_record(),
     ),
 )
 
@@ -376,6 +388,7 @@ CREDIT_EVENTS = Source(
         ),
         Column("department", "text", "Deciding department", ("决定部门", "认定部门", "部门"), max_length=100),
         _reported_on(),
+        _source_record(),
     ),
 )
 

@@ -119,6 +119,7 @@ class _Quality:
         self.source = source
         self.non_empty: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
+        self.sentinel_dates: Counter[str] = Counter()
         self.lag_histogram = np.zeros(MAX_LAG_DAYS + 1, dtype=np.int64)
         self.rows_in = self.rows_loaded = self.rows_quarantined = 0
 
@@ -127,6 +128,7 @@ class _Quality:
         self.rows_loaded += result.loaded.num_rows
         self.rows_quarantined += len(result.quarantined)
         self.non_empty.update(result.non_empty)
+        self.sentinel_dates.update(result.sentinel_dates)
         self.reasons.update(result.quarantined["reason_code"].tolist())
         if len(loaded):
             lag = (loaded["reported_on"] - _period_ends(self.source, loaded)).dt.days.to_numpy()
@@ -157,6 +159,8 @@ class _Quality:
                 "max": int(np.flatnonzero(lag).max()) if total else None,
             },
             "reasons": dict(self.reasons.most_common()),
+            # placeholder dates (9999-12-31, 2099-12-31, 1900-01-01) read as "no date", by column
+            "sentinel_dates": dict(self.sentinel_dates),
         }
 
 

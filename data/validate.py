@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from data.contracts import Column, Source, arrow_schema, derive_reported_on, period_ends
 from data.credit_code import CreditCodeError, check_credit_code, valid_mask
-from data.readers import RawChunk, as_text, is_typed_number
+from data.readers import MALFORMED, RawChunk, as_text, is_typed_number
 
 # Reason codes, each a category an administrator can filter on.
 BAD_CREDIT_CODE = "bad_credit_code"
@@ -33,10 +33,16 @@ FUTURE_PERIOD = "future_period"
 DUPLICATE_KEY = "duplicate_key"
 UNPARSEABLE_NUMBER = "unparseable_number"
 MISSING_VALUE = "missing_value"
-MALFORMED_ROW = "malformed_row"
+MALFORMED_ROW = MALFORMED
 TOO_LONG = "too_long"
 INCONSISTENT = "inconsistent"
 EMPTY_ROW = "empty_row"
+SPREADSHEET_MANGLED_CODE = "spreadsheet_mangled_code"
+
+# What people write for "no value" (read as an empty cell), and dates that stand for "no date".
+EMPTY_MARKERS = ("—", "–", "-", "/", "无", "暂无", "空", "NULL", "null", "N/A", "n/a", "#N/A")
+SENTINEL_DATES = {date(9999, 12, 31), date(9999, 9, 9), date(2099, 12, 31), date(1900, 1, 1)}
+_MANGLED_CODE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
     "zone": {
@@ -47,6 +53,7 @@ CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
         "东疆港区": "dongjiang",
         "生态城": "ecocity",
     },
+    "grade": {f"{g}级": g for g in ("A", "B", "M", "C", "D")},
     "status": {
         "存续": "active",
         "在业": "active",
@@ -62,6 +69,36 @@ CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
         "调研": "survey",
     },
 }
+
+
+def registration_vocabulary(column: str, text: str) -> str:
+    """Read entity types, statuses and industries as registration authorities write them.
+
+    ``有限责任公司（自然人投资或控股）`` and ``股份有限公司(非上市)`` are enterprises (1),
+    ``个体工商户`` an individual business (2), ``农民专业合作社`` a cooperative (3);
+    ``存续（在营、开业、在册）`` is active, ``吊销，未注销`` revoked, ``注销`` deregistered;
+    a four-digit class ``C3670`` belongs to its division ``C36``.
+    """
+    if column == "entity_type":
+        if "个体" in text:
+            return "2"
+        if "合作社" in text:
+            return "3"
+        if any(word in text for word in ("公司", "企业", "合伙", "分支机构")):
+            return "1"
+    elif column == "status":
+        if text.startswith("吊销"):
+            return "revoked"
+        if text.startswith(("注销", "已注销")):
+            return "deregistered"
+        if text.startswith(("存续", "在营", "开业", "在册", "在业", "正常")):
+            return "active"
+    elif column == "industry" and re.fullmatch(r"[A-T]\d{3,4}", text):
+        return text[:3]
+    return text
+
+
+VOCABULARY_COLUMNS = {"entity_type", "status", "industry"}
 TRUE_TEXT = {"1", "true", "t", "yes", "y", "是", "√"}
 FALSE_TEXT = {"0", "false", "f", "no", "n", "否"}
 _GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
@@ -71,8 +108,8 @@ _DATE_PATTERNS = [
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
     (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), "ymd"),
 ]
-_MONTH = re.compile(r"^(\d{4})[-/]?(\d{1,2})(?:-01)?(?: 00:00:00)?$|^(\d{4})年(\d{1,2})月$")
-_QUARTER = re.compile(r"^(\d{4})[-\s]?[Qq]([1-4])$|^(\d{4})年第?([1-4一二三四])季度?$")
+_MONTH = re.compile(r"^(\d{4})[-/.]?(\d{1,2})(?:-01)?(?: 00:00:00)?$|^(\d{4})年(\d{1,2})月份?$")
+_QUARTER = re.compile(r"^(\d{4})\s?[-年]?\s?[Qq]([1-4])$|^(\d{4})年第?([1-4一二三四])季度?$")
 _QUARTER_ZH = {"一": 1, "二": 2, "三": 3, "四": 4}
 EARLIEST = date(1900, 1, 1)
 
@@ -82,6 +119,7 @@ class Problems:
     """Per-row faults found in one chunk: row index -> (reason code, message) pairs."""
 
     by_row: dict[int, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    sentinel_dates: dict[str, int] = field(default_factory=dict)  # column -> placeholder dates read
 
     def add(self, rows: np.ndarray, code: str, messages: list[str]) -> None:
         for row, message in zip(rows.tolist(), messages, strict=True):
@@ -103,6 +141,7 @@ class ChunkResult:
     quarantined: pd.DataFrame  # row_number, reason_code, reason, raw
     non_empty: dict[str, int]
     rows_in: int
+    sentinel_dates: dict[str, int] = field(default_factory=dict)  # column -> placeholder dates read
 
 
 def _clean(text: pa.Array) -> pa.Array:
@@ -112,27 +151,37 @@ def _clean(text: pa.Array) -> pa.Array:
     return text
 
 
-def _parse_unique(text: pa.Array, parse: Callable[[str], object]) -> tuple[pa.Array, pa.Array]:
-    """Parse each distinct value once; return (values, error messages) aligned with ``text``.
+class _Blank:
+    """What a parser returns for a value that stands for "no value" (a marker, a sentinel date)."""
 
-    ``parse`` returns the value or raises ValueError with the message for that value.
+
+BLANK = _Blank()
+
+
+def _parse_unique(text: pa.Array, parse: Callable[[str], object]) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """Parse each distinct value once; return (values, error messages, blank) aligned with ``text``.
+
+    ``parse`` returns the value, ``BLANK`` for a value that means "none", or raises ValueError
+    with the message for that value.
     """
     uniques = pc.unique(text)
     values: list[object] = []
     errors: list[str | None] = []
+    blanks: list[bool] = []
     for raw in uniques.to_pylist():
-        if raw is None:  # empty cells: missing-value checks deal with them
-            values.append(None)
-            errors.append(None)
-            continue
-        try:
-            values.append(parse(raw))
-            errors.append(None)
-        except ValueError as exc:
-            values.append(None)
-            errors.append(str(exc))
+        value: object = None
+        error: str | None = None
+        if raw is not None:  # empty cells: missing-value checks deal with them
+            try:
+                value = parse(raw)
+            except ValueError as exc:
+                error = str(exc)
+        blanks.append(value is BLANK)
+        values.append(None if value is BLANK else value)
+        errors.append(error)
     index = pc.index_in(text, value_set=uniques)
-    return pa.array(values).take(index), pa.array(errors, pa.string()).take(index)
+    blank = pa.array(blanks, pa.bool_()).take(index).to_numpy(zero_copy_only=False)
+    return pa.array(values).take(index), pa.array(errors, pa.string()).take(index), blank
 
 
 def _parse_date(raw: str) -> datetime:
@@ -176,31 +225,46 @@ def _parse_year(raw: str) -> int:
     return int(raw)
 
 
-def _codes(text: pa.Array, empty: np.ndarray, problems: Problems) -> pa.Array:
-    """Check each distinct code once, by arrays; explain only the codes that fail."""
+def _clean_code(raw: str) -> str:
+    """A credit code as written in an export: upper-cased, without spaces or a leading apostrophe
+    (the mark a spreadsheet keeps to hold digits as text)."""
+    return raw.replace(" ", "").replace("\u3000", "").lstrip("'‘’`").upper()
+
+
+def _codes(text: pa.Array, empty: np.ndarray, problems: Problems) -> tuple[pa.Array, np.ndarray]:
+    """Check each distinct code once, by arrays; explain only the codes that fail.
+
+    Returns the cleaned codes and the empty mask (an empty marker such as ``无`` counts as empty).
+    """
     encoded = pc.dictionary_encode(text)
-    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    bad_distinct = np.flatnonzero(~valid_mask(distinct))
+    written = encoded.dictionary.to_pylist()
+    cleaned = [_clean_code(c) for c in written]
+    blank = np.array([c in EMPTY_MARKERS for c in cleaned], dtype=bool)
+    distinct = np.asarray(cleaned, dtype=object)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    if blank.any():
+        empty = empty | blank[indices]
+    bad_distinct = np.flatnonzero(~valid_mask(distinct) & ~blank)
     if len(bad_distinct):
-        indices = encoded.indices.to_numpy(zero_copy_only=False)
         rows = np.flatnonzero(np.isin(indices, bad_distinct) & ~empty)
-        messages = {}
+        messages: dict[int, tuple[str, str]] = {}
         for i in bad_distinct.tolist():
+            if _MANGLED_CODE.match(distinct[i]):
+                messages[i] = (
+                    SPREADSHEET_MANGLED_CODE,
+                    f"credit code {written[i]!r} was turned into a number by a spreadsheet and its last "
+                    "digits are lost; format the column as text and export it again",
+                )
+                continue
             try:
                 check_credit_code(distinct[i])
             except CreditCodeError as exc:
-                messages[i] = str(exc)
-        problems.add(rows, BAD_CREDIT_CODE, [messages.get(indices[r], "") for r in rows])
-    return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text)
-
-
-def _parse_numbers(text: pa.Array, col: Column, problems: Problems) -> pa.Array:
-    """Return float64 values (null where empty or bad) and record unparseable ones."""
-    try:
-        values = pc.cast(text, pa.float64())  # fast path: every value a plain number
-    except pa.ArrowInvalid:
-        values = _parse_numbers_slowly(text, col, problems)
-    return _checked_floats(values, col, problems, spelled_nan=pc.equal(pc.utf8_lower(text), "nan"))
+                messages[i] = (BAD_CREDIT_CODE, str(exc))
+        for reason in (BAD_CREDIT_CODE, SPREADSHEET_MANGLED_CODE):
+            hit = [r for r in rows.tolist() if messages.get(indices[r], ("", ""))[0] == reason]
+            problems.add(np.asarray(hit, dtype=np.int64), reason, [messages[indices[r]][1] for r in hit])
+    codes = text if cleaned == written else pa.array(cleaned, pa.string()).take(encoded.indices)
+    return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), codes), empty
 
 
 def _checked_floats(
@@ -255,18 +319,40 @@ def _column(
     empty: np.ndarray,
     problems: Problems,
     factor: float | None = None,
-) -> pa.Array:
-    """Parse one column to its loaded type, recording faults; bad cells become null."""
-    if not (col.nullable or not col.required or col.name == "reported_on"):
+) -> tuple[pa.Array, np.ndarray]:
+    """Parse one column to its loaded type, recording faults; bad cells become null.
+
+    Returns the values and the column's empty mask, which grows by the cells that hold an empty
+    marker (``—``, ``无``, ``N/A`` …) or, where the column may be empty, a placeholder date.
+    """
+    must_have = not (col.nullable or not col.required or col.name == "reported_on")
+    if must_have:
         rows = np.flatnonzero(empty)
         problems.add(rows, MISSING_VALUE, [f"{col.name}: value is missing"] * len(rows))
+
+    def also_empty(blank: np.ndarray) -> np.ndarray:
+        fresh = blank & ~empty
+        if must_have and fresh.any():
+            rows = np.flatnonzero(fresh)
+            problems.add(rows, MISSING_VALUE, [f"{col.name}: value is missing"] * len(rows))
+        return empty | blank
+
     kind = col.kind
     if kind in {"int", "float"}:
         if is_typed_number(raw):  # int64 → float64 rounds as reading its text would
             values = _checked_floats(raw.cast(pa.float64(), safe=False), col, problems)
         else:
-            values = _parse_numbers(_clean(trimmed), col, problems)
-        if factor is not None:  # rounded to the cent so 1.23 万元 is 12300 元, not 12299.999…
+            text = _clean(trimmed)
+            try:
+                values = pc.cast(text, pa.float64())  # fast path: every value a plain number
+            except pa.ArrowInvalid:
+                marker = pc.is_in(text, pa.array(EMPTY_MARKERS)).to_numpy(zero_copy_only=False)
+                if marker.any():
+                    empty = also_empty(marker)
+                    text = pc.if_else(pa.array(marker), "", text)
+                values = _parse_numbers_slowly(text, col, problems)
+            values = _checked_floats(values, col, problems, spelled_nan=pc.equal(pc.utf8_lower(text), "nan"))
+        if factor is not None:  # rounded so 1.23 万元 is 12300 元, not 12299.999…
             values = pc.round(pc.multiply(values, factor), 6)
         floats = values.to_numpy(zero_copy_only=False)
         _check_bounds(floats, col, problems)
@@ -276,52 +362,91 @@ def _column(
                 frac, UNPARSEABLE_NUMBER, [f"{col.name}: {floats[i]:g} is not a whole number" for i in frac]
             )
             safe = np.where(np.isfinite(floats), floats, np.nan)
-            return pa.array(np.round(safe), pa.float64(), from_pandas=True).cast(pa.int64(), safe=False)
-        return values
+            return pa.array(np.round(safe), pa.float64(), from_pandas=True).cast(
+                pa.int64(), safe=False
+            ), empty
+        return values, empty
     text = _clean(trimmed) if kind != "text" else raw
     if kind == "bool":
         lowered = pc.utf8_lower(text)
         true = pc.is_in(lowered, pa.array(sorted(TRUE_TEXT)))
         false = pc.is_in(lowered, pa.array(sorted(FALSE_TEXT)))
         known = true.to_numpy(zero_copy_only=False) | false.to_numpy(zero_copy_only=False)
-        bad = np.flatnonzero(~known & ~empty)
+        unknown = ~known & ~empty
+        if unknown.any():
+            marker = pc.is_in(text, pa.array(EMPTY_MARKERS)).to_numpy(zero_copy_only=False)
+            empty = also_empty(marker)
+            unknown &= ~marker
+        bad = np.flatnonzero(unknown)
         values_text = text.to_pylist() if len(bad) else []
         problems.add(bad, UNKNOWN_VALUE, [f"{col.name}: {values_text[i]!r} is not yes/no (1/0)" for i in bad])
-        return pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
+        return pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_()))), empty
     if kind == "text":
+        marker = pc.is_in(trimmed, pa.array(EMPTY_MARKERS)).to_numpy(zero_copy_only=False)
+        if marker.any():
+            empty = also_empty(marker)
         if col.max_length:
             long = np.flatnonzero(
-                pc.greater(pc.utf8_length(raw), col.max_length).to_numpy(zero_copy_only=False)
+                pc.greater(pc.utf8_length(raw), col.max_length).to_numpy(zero_copy_only=False) & ~empty
             )
             problems.add(long, TOO_LONG, [f"{col.name}: longer than {col.max_length} characters"] * len(long))
-        return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), raw)
-    parser: Callable[[str], object]
-    code = INVALID_DATE
+        return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), raw), empty
     if kind == "code":
-        return _codes(text, empty, problems)
-    elif kind == "choice":
+        values, wider = _codes(text, empty, problems)
+        also_empty(wider)
+        return values, wider
+    parser = _value_parser(col)
+    values, errors, blank = _parse_unique(
+        pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text), parser
+    )
+    if blank.any():
+        if kind == "date":
+            sentinel = blank & ~pc.is_in(text, pa.array(EMPTY_MARKERS)).to_numpy(zero_copy_only=False)
+            if sentinel.any():
+                problems.sentinel_dates[col.name] = int(sentinel.sum())
+        empty = also_empty(blank)
+    bad = np.flatnonzero(pc.is_valid(errors).to_numpy(zero_copy_only=False))
+    prefix = "" if kind == "choice" else f"{col.name}: "
+    code = UNKNOWN_VALUE if kind == "choice" else INVALID_DATE
+    problems.add(bad, code, [prefix + e for e in errors.take(pa.array(bad)).to_pylist()])
+    if kind in {"date", "month", "quarter"}:
+        return values.cast(pa.timestamp("s")), empty
+    if kind == "year":
+        return values.cast(pa.int16()), empty
+    return values, empty
+
+
+def _value_parser(col: Column) -> Callable[[str], object]:
+    """The parser of one distinct value of a choice, date or period column (markers read BLANK)."""
+    if col.kind == "choice":
         synonyms = CHOICE_SYNONYMS.get(col.name, {})
 
-        def parser(raw_value: str) -> str:
+        def choice(raw_value: str) -> object:
+            if raw_value in EMPTY_MARKERS:
+                return BLANK
             value = synonyms.get(raw_value, raw_value)
+            if col.name in VOCABULARY_COLUMNS:
+                value = registration_vocabulary(col.name, value)
             if value not in col.choices:
                 raise ValueError(f"{col.name}: {raw_value!r} is not one of {', '.join(col.choices)}")
             return value
 
-        code = UNKNOWN_VALUE
-    else:
-        parser = {"date": _parse_date, "month": _parse_month, "quarter": _parse_quarter, "year": _parse_year}[
-            kind
-        ]
-    values, errors = _parse_unique(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text), parser)
-    bad = np.flatnonzero(pc.is_valid(errors).to_numpy(zero_copy_only=False))
-    prefix = "" if kind in {"choice", "code"} else f"{col.name}: "
-    problems.add(bad, code, [prefix + e for e in errors.take(pa.array(bad)).to_pylist()])
-    if kind in {"date", "month", "quarter"}:
-        return values.cast(pa.timestamp("s"))
-    if kind == "year":
-        return values.cast(pa.int16())
-    return values
+        return choice
+    parse = {"date": _parse_date, "month": _parse_month, "quarter": _parse_quarter, "year": _parse_year}[
+        col.kind
+    ]
+
+    def period(raw_value: str) -> object:
+        if raw_value in EMPTY_MARKERS:
+            return BLANK
+        value = parse(raw_value)
+        if col.kind == "date" and isinstance(value, datetime) and value.date() in SENTINEL_DATES:
+            if not (col.nullable or not col.required):
+                raise ValueError(f"{raw_value!r} is a placeholder for 'no date', and a date is required")
+            return BLANK
+        return value
+
+    return period
 
 
 class DuplicateTracker:
@@ -430,11 +555,13 @@ def validate_chunk(
         else:
             trimmed = pc.utf8_trim_whitespace(raw)
             empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        parsed[col.name], empty = _column(col, raw, trimmed, empty, problems, (factors or {}).get(col.name))
         non_empty[col.name] = int(n - empty.sum())
         empties.append(empty)
-        parsed[col.name] = _column(col, raw, trimmed, empty, problems, (factors or {}).get(col.name))
 
     _flag_empty_rows(empties, problems)
+    for fault_rows, code, message in chunk.faults:
+        problems.by_row.update({int(r): [(code, message)] for r in fault_rows})
     frame = pa.table(parsed).to_pandas() if n else pd.DataFrame({c: pd.Series(dtype=object) for c in parsed})
     _cross_checks(source, frame, received_on, problems)
     bad = problems.mask(n)
@@ -447,6 +574,8 @@ def validate_chunk(
         good["reported_on"] = good["reported_on"].fillna(derived) if "reported_on" in good else derived
     schema = arrow_schema(source)
     data_fields = [f for f in schema if f.name in {c.name for c in source.columns}]
+    for absent in [f.name for f in data_fields if f.name not in good]:  # optional columns a file lacks
+        good[absent] = None
     loaded = pa.Table.from_pandas(
         good[[f.name for f in data_fields]], schema=pa.schema(data_fields), preserve_index=False
     )
@@ -466,7 +595,9 @@ def validate_chunk(
             "reason_code": [problems.by_row[r][0][0] for r in rows],
             "reason": ["; ".join(m for _, m in problems.by_row[r]) for r in rows],
             "raw": [
-                _raw_json({original_headers.get(c, c): raw_text[c][i] for c in raw_text})
+                raw_text["source_record"][i]
+                if "source_record" in raw_text
+                else _raw_json({original_headers.get(c, c): raw_text[c][i] for c in raw_text})
                 for i in range(len(rows))
             ],
         }
@@ -478,7 +609,7 @@ def validate_chunk(
                 pd.DataFrame(
                     {
                         "row_number": [m[0] for m in chunk.malformed],
-                        "reason_code": [MALFORMED_ROW] * len(chunk.malformed),
+                        "reason_code": [m[3] for m in chunk.malformed],
                         "reason": [m[2] for m in chunk.malformed],
                         "raw": [_raw_json({"line": m[1]}) for m in chunk.malformed],
                     }
@@ -486,7 +617,14 @@ def validate_chunk(
             ],
             ignore_index=True,
         )
-    return ChunkResult(loaded, chunk.row_numbers[~bad], quarantined, non_empty, n + len(chunk.malformed))
+    return ChunkResult(
+        loaded,
+        chunk.row_numbers[~bad],
+        quarantined,
+        non_empty,
+        n + len(chunk.malformed),
+        problems.sentinel_dates,
+    )
 
 
 def _flag_empty_rows(empties: list[np.ndarray], problems: Problems) -> None:

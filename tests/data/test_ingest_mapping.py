@@ -1,5 +1,4 @@
-"""Headers that match nothing: hand mappings, saved profiles, suggestions; folders read only for
-their data files."""
+"""Headers that match nothing: hand mappings, saved profiles, suggestions."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from data.ingest import ingest_file, ingest_files
+from data.ingest import ingest_file
 from data.profiles import Profile, ProfileError, list_profiles, load_profile, save_profile
 from data.warehouse import read_source
 
@@ -77,24 +76,6 @@ def test_profiles_are_saved_listed_and_validated_strictly(tmp_path: Path) -> Non
         load_profile(tmp_path, "bad")
     with pytest.raises(ProfileError, match="no profile 'absent'"):
         load_profile(tmp_path, "absent")
-
-
-def test_a_folder_is_read_for_its_data_files_only(tmp_path: Path) -> None:
-    """Regression (issue 21): notes.txt was read as CSV and subfolders were skipped silently."""
-    folder = tmp_path / "drop"
-    (folder / "2024").mkdir(parents=True)
-    (folder / "2024" / "more.csv").write_text(DEPARTMENT_HEADER, encoding="utf-8")
-    (folder / "notes.txt").write_text("sent by the tax bureau on Monday\n", encoding="utf-8")
-    (folder / "tax.csv").write_text(
-        (Path(__file__).parent / "corpus" / "tax_utf8_ok.csv").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    report = ingest_files("tax", [folder], tmp_path / "home", received_on=RECEIVED_ON)
-    assert [Path(b.file).name for b in report.batches] == ["tax.csv"]
-    assert report.rejected == []
-    assert {Path(n["path"]).name: n["reason"] for n in report.not_ingested} == {
-        "2024": "a subfolder; folders are not read recursively",
-        "notes.txt": "not a data file (.txt)",
-    }
 
 
 def test_cli_ingest_with_columns_and_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
