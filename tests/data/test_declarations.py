@@ -71,3 +71,24 @@ def test_some_declarations_overstate_the_tax_records_mostly_by_the_less_honest(w
     application = (joined["channel"] == "project_application").to_numpy()
     assert overstated[application].mean() > overstated[joined["channel"].to_numpy() == "self_report"].mean()
     assert np.isfinite(ratio).all()
+
+
+def test_channels_as_zones_write_them(tmp_path: Path):
+    header = "统一社会信用代码,填报年度,填报渠道,填报日期,营业收入,从业人数,研发投入,投资额\n"
+    rows = [
+        "91120116MA05T3K726,2024,企业自主填报,2025-03-01,120.5,20,3.2,",
+        "91120116MA05T3K726,2024,项目申报,2025-04-01,180,30,5,60",
+        "91120116MA05T3K726,2024,专项调研,2025-05-01,125,21,,",
+        "91120116MA05T3K726,2024,网上传言,2025-05-02,125,21,,",
+    ]
+    path = tmp_path / "declarations.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    summary = ingest_file("declarations", path, tmp_path / "home", buckets=1)
+    assert (summary.rows_loaded, summary.reasons) == (3, {"unknown_value": 1})
+    loaded = read_source("declarations", tmp_path / "home")
+    assert list(loaded["channel"]) == ["self_report", "project_application", "survey"]
+    assert loaded["reported_on"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2025-03-01",
+        "2025-04-01",
+        "2025-05-01",
+    ]
