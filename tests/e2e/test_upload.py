@@ -16,9 +16,8 @@ import pytest
 from data.credit_code import generate_credit_codes
 from data.warehouse import read_source
 from serving.keys import create_key
-from serving.store import upgrade_database
 from tests.e2e.test_dashboard import VIEWPORT, browser, chromium, shoot  # noqa: F401 (fixtures)
-from tests.serving.fixtures import running_server, served_world
+from tests.serving.fixtures import empty_warehouse_settings, running_server
 from zonecredit.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -39,15 +38,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from serving.app import create_app
 
-    root = tmp_path_factory.mktemp("upload-site")
-    settings = Settings(
-        home=root / "home",
-        database_url=f"sqlite:///{root / 'store.db'}",
-        mlflow_tracking_uri=served_world(tmp_path_factory).tracking_uri,
-        key_cache_seconds=0,
-        warehouse_buckets=4,
-    )
-    upgrade_database(settings.resolved_database_url)
+    settings = empty_warehouse_settings(tmp_path_factory, "upload-site")
     steward = create_key(settings.resolved_database_url, "steward", name="园区数据办")
     with running_server(create_app(settings, watch_champions=False)) as base:
         yield Site(base, settings, steward)

@@ -15,8 +15,7 @@ from data.profiles import Profile, save_profile
 from data.quality import quality_rows
 from data.warehouse import committed_batches, read_source
 from serving.keys import create_key
-from serving.store import upgrade_database
-from tests.serving.fixtures import running_server, served_world
+from tests.serving.fixtures import empty_warehouse_settings, running_server
 from zonecredit.settings import Settings
 
 CODE = "91120116MA05T3K726"
@@ -46,18 +45,12 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from serving.app import create_app
 
-    root = tmp_path_factory.mktemp("uploads")
-    settings = Settings(
-        home=root / "home",
-        database_url=f"sqlite:///{root / 'store.db'}",
-        # the session's registry (built once for every serving test): uploads run beside champions
-        mlflow_tracking_uri=served_world(tmp_path_factory).tracking_uri,
-        key_cache_seconds=0,
-        warehouse_buckets=4,
+    settings = empty_warehouse_settings(
+        tmp_path_factory,
+        "uploads",
         max_body_bytes=64 * 1024,  # uploads have their own, larger limit
         max_upload_bytes=8 * 2**20,
     )
-    upgrade_database(settings.resolved_database_url)
     url = settings.resolved_database_url
     keys = {
         "steward": create_key(url, "steward", name="data office"),
