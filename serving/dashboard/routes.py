@@ -72,9 +72,10 @@ from serving.store import score_history
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-DASHBOARD_ROLES = ("admin", "analyst")  # scorer keys may not read profiles, so may not sign in
-# A data steward signs in for data quality and uploads only, and starts on the upload page.
-SIGN_IN_ROLES = (*DASHBOARD_ROLES, "steward")
+DATA_ROLES = ("admin", "analyst")  # the pages of enterprise data
+# scorer keys may not read profiles, so may not sign in; a data steward signs in for data quality
+# and uploads only, and starts on the upload page
+DASHBOARD_ROLES = (*DATA_ROLES, "steward")
 STEWARD_HOME = "/data/upload"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -149,18 +150,18 @@ def viewer_in(*roles: str) -> Callable[[Request, ServiceState], Viewer]:
             raise SignInRequired
         with state.engine.connect() as connection:
             principal = principal_by_id(connection, session.key_id)
-        if principal is None or principal.role not in SIGN_IN_ROLES:
+        if principal is None or principal.role not in DASHBOARD_ROLES:
             raise SignInRequired
         if principal.role not in roles:
-            raise ApiError(403, f"role {principal.role} may not open this page")
+            raise ApiError(403, f"role {principal.role} may not see this page; it needs {' or '.join(roles)}")
         request.scope.setdefault("state", {})["key_id"] = principal.key_id  # for the access log
         return Viewer(principal, session, language(request))
 
     return current_viewer
 
 
-ViewerDep = Annotated[Viewer, Depends(viewer_in(*DASHBOARD_ROLES))]
-DataViewerDep = Annotated[Viewer, Depends(viewer_in(*SIGN_IN_ROLES))]  # data quality: stewards too
+ViewerDep = Annotated[Viewer, Depends(viewer_in(*DATA_ROLES))]
+QualityViewerDep = Annotated[Viewer, Depends(viewer_in(*DATA_ROLES, "steward"))]
 CsrfForm = Annotated[str, Form(max_length=100)]
 DisputeId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
@@ -279,6 +280,12 @@ def _login_page(request: Request, state: Any, message: str | None, status: int, 
     return response
 
 
+def _landing(principal: Principal, target: str | None) -> str:
+    """Where a viewer goes after signing in: ``next``, or a steward's own start page for ``/``."""
+    target = _safe_next(target)
+    return STEWARD_HOME if principal.role == "steward" and target == "/" else target
+
+
 @router.get("/login")
 def login_form(request: Request, state: StateDep, next: str = "/") -> Response:
     """The sign-in form; it starts an anonymous session so that the form carries a CSRF token."""
@@ -301,12 +308,9 @@ def login(
         principal = verify_key(connection, key.strip())
     if principal is None:
         return _login_page(request, state, "login.bad_key", 401, next)
-    if principal.role not in SIGN_IN_ROLES:
+    if principal.role not in DASHBOARD_ROLES:
         return _login_page(request, state, "login.scorer", 403, next)
-    target = _safe_next(next)
-    if principal.role == "steward" and target == "/":
-        target = STEWARD_HOME
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(_landing(principal, next), status_code=303)
     write_session(response, request, state.settings.secret_key, Session.new(principal.key_id))
     state.audit.record(principal, "dashboard POST /login", state.settings.default_purpose, detail="sign-in")
     return response
@@ -710,7 +714,7 @@ def decide(
 
 
 @router.get("/quality")
-def quality(request: Request, viewer: DataViewerDep, state: StateDep) -> Response:
+def quality(request: Request, viewer: QualityViewerDep, state: StateDep) -> Response:
     """The data-quality indicators of every loaded batch, newest first."""
     return render(
         request,
