@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from serving.queries import mask_personal_id
 from zonecredit.settings import Settings
 
 BLOCK_BYTES = 1 << 20
+ABANDONED_AFTER_SECONDS = 86_400  # a dashboard upload never committed is dropped after a day
 PERSONAL_COLUMNS = ("legal_rep_id",)
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
@@ -43,8 +45,13 @@ def safe_name(filename: str | None) -> str:
 
 
 def new_upload_dir(home: Path) -> Path:
-    """Return a fresh private folder for one upload."""
-    folder = uploads_dir(home) / secrets.token_hex(8)
+    """Return a fresh private folder for one upload, dropping uploads abandoned a day ago or more."""
+    root = uploads_dir(home)
+    stale = time.time() - ABANDONED_AFTER_SECONDS
+    for old in root.glob("*") if root.exists() else ():
+        if old.is_dir() and old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / secrets.token_hex(8)
     folder.mkdir(parents=True)
     return folder
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from data.warehouse import committed_batches
 from serving.keys import create_key
+from serving.uploads import uploads_dir
 from tests.serving.fixtures import empty_warehouse_settings
 from tests.serving.test_dashboard import csrf_of, sign_in
 
@@ -83,3 +86,14 @@ def test_a_forged_form_or_an_unknown_source_is_refused(app_client: TestClient):
     commit = steward.post(refused + "/commit", data={"csrf": token})
     assert commit.status_code == 409
     assert committed_batches("tax", app_client.app.state.service.settings.home) == []
+
+
+def test_an_upload_abandoned_for_a_day_is_dropped(app_client: TestClient):
+    steward, _ = sign_in(app_client, _key(app_client, "steward"))
+    folder = uploads_dir(app_client.app.state.service.settings.home) / _upload(steward).rsplit("/", 1)[1]
+    assert folder.exists()
+    a_day_ago = time.time() - 86_500
+    os.utime(folder, (a_day_ago, a_day_ago))
+    fresh = _upload(steward)
+    assert not folder.exists()
+    assert steward.get(fresh).status_code == 200
