@@ -70,15 +70,23 @@ def checked_source(source: str | None) -> str:
     return source
 
 
+def profile_named(home: Path, name: str | None) -> Profile | None:
+    """Return the saved profile ``name`` (None for none), or refuse with 422 saying why."""
+    try:
+        return load_profile(home, name) if name else None
+    except ProfileError as exc:
+        raise ApiError(422, str(exc)) from None
+
+
 def mappings_and_profile(
     home: Path, columns: list[str], profile: str | None
 ) -> tuple[dict[str, str], Profile | None]:
     """Return hand mappings (``HEADER=column``) and the named profile, or refuse with 422 saying why."""
     try:
         mapping = parse_column_mappings([c for c in columns if c.strip()])
-        return mapping, load_profile(home, profile) if profile else None
     except ProfileError as exc:
         raise ApiError(422, str(exc)) from None
+    return mapping, profile_named(home, profile)
 
 
 def ingest_upload(

@@ -27,6 +27,7 @@ from starlette.responses import RedirectResponse, Response
 
 from data.contracts import SOURCES, get_source
 from data.errors import RejectedFile
+from data.ingest import BatchSummary
 from data.profiles import list_profiles
 from data.readers import open_raw
 from serving.dashboard.routes import (
@@ -42,8 +43,8 @@ from serving.errors import ApiError
 from serving.uploads import (
     checked_source,
     ingest_upload,
-    mappings_and_profile,
     new_upload_dir,
+    profile_named,
     public_report,
     store_upload,
     uploads_dir,
@@ -97,29 +98,26 @@ def _dry_run(
 ) -> dict[str, Any]:
     """Dry-run the file with the draft's mapping; with ``suggest`` (a first look at the file), if
     required columns are missing, try again with the suggested columns filled in (and marked)."""
-    settings = state.settings
-    columns, profile = mappings_and_profile(
-        settings.home, [f"{h}={c}" for h, c in draft["columns"].items()], draft["profile"]
-    )
-    path = folder / draft["file"]
-    summary = ingest_upload(
-        settings, draft["source"], path, columns=columns, profile=profile, sheet=draft["sheet"], dry_run=True
-    )
+    profile = profile_named(state.settings.home, draft["profile"])
+
+    def dry_run(columns: dict[str, str]) -> BatchSummary:
+        return ingest_upload(
+            state.settings,
+            draft["source"],
+            folder / draft["file"],
+            columns=columns,
+            profile=profile,
+            sheet=draft["sheet"],
+            dry_run=True,
+        )
+
+    summary = dry_run(draft["columns"])
     if suggest and summary.status == "rejected" and summary.suggestions:
-        suggested = {h: c for h, c in summary.suggestions.items() if h not in columns}
+        suggested = {h: c for h, c in summary.suggestions.items() if h not in draft["columns"]}
         if suggested:
             draft["suggested"] = sorted(suggested)
-            columns = {**columns, **suggested}
-            draft["columns"] = columns
-            summary = ingest_upload(
-                settings,
-                draft["source"],
-                path,
-                columns=columns,
-                profile=profile,
-                sheet=draft["sheet"],
-                dry_run=True,
-            )
+            draft["columns"] = {**draft["columns"], **suggested}
+            summary = dry_run(draft["columns"])
     draft["report"] = public_report(summary, viewer.principal)
     _write_json(folder / DRAFT_FILE, draft)
     return draft
@@ -135,7 +133,6 @@ def upload_form(request: Request, viewer: StewardViewerDep, state: StateDep) -> 
         page="upload",
         sources=list(SOURCES),
         profiles=[p.name for p in list_profiles(state.settings.home)],
-        message=None,
     )
 
 
@@ -257,14 +254,12 @@ def _commit(state: Any, viewer: Viewer, folder: Path, draft: dict[str, Any]) -> 
         _write_json(job_path, job | {"rows_done": rows})
 
     try:
-        columns, profile = mappings_and_profile(
-            state.settings.home, [f"{h}={c}" for h, c in draft["columns"].items()], draft["profile"]
-        )
+        profile = profile_named(state.settings.home, draft["profile"])
         summary = ingest_upload(
             state.settings,
             draft["source"],
             folder / draft["file"],
-            columns=columns,
+            columns=draft["columns"],
             profile=profile,
             sheet=draft["sheet"],
             dry_run=False,
@@ -303,11 +298,13 @@ async def commit(
     async with request.form(max_files=0, max_fields=5) as form:
         _check_csrf(viewer, _text(form, "csrf") or "")
     folder = _folder(state, upload_id)
-    if (folder / JOB_FILE).exists():
-        return RedirectResponse(f"/data/upload/{upload_id}/progress", status_code=303)
     if draft["report"]["batches"][0]["status"] != "dry_run":
         raise ApiError(409, "only a file whose dry run passed can be committed; fix the mapping first")
-    _write_json(folder / JOB_FILE, {"state": "running", "rows_done": 0, "rows_total": 0})
+    try:  # created exclusively: a second click (or a second worker) finds the job already started
+        with (folder / JOB_FILE).open("x") as handle:
+            handle.write(json.dumps({"state": "running", "rows_done": 0, "rows_total": 0}))
+    except FileExistsError:
+        return RedirectResponse(f"/data/upload/{upload_id}/progress", status_code=303)
     threading.Thread(
         target=_commit, args=(state, viewer, folder, draft), name=f"upload-{upload_id}", daemon=True
     ).start()
