@@ -49,6 +49,8 @@ class BatchSummary:
     # headers that matched nothing -> the nearest contract column (offered when columns are missing)
     suggestions: dict[str, str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)  # header as written -> contract column
+    layout: str | None = None  # the national export layout recognised by its headers, if any
+    ignored_sheets: list[str] = field(default_factory=list)  # sheets without a header of the source
     units: dict[str, str] = field(default_factory=dict)  # contract column -> unit converted from
     encoding: str | None = None
     message: str = ""
@@ -224,6 +226,7 @@ def ingest_file(
         layout, chunks = open_raw(path, source, chunk_rows, columns=mapping, sheet=sheet)
         summary.ignored_columns, summary.encoding = layout.ignored, layout.encoding
         summary.columns = dict(layout.mapping)
+        summary.layout = layout.national.title_zh if layout.national else None
         units = {**profile_units, **layout.units}
         factors = column_factors(source, units, layout.unit_line, path.name)
         summary.units = {c: units.get(c) or str(layout.unit_line) for c in factors}
@@ -264,6 +267,7 @@ def ingest_file(
             writer.abort()
         raise
 
+    summary.ignored_sheets = layout.ignored_sheets
     report = quality.report()
     summary.status = "dry_run" if writer is None else "loaded"
     summary.rows_in, summary.rows_loaded = report["rows_in"], report["rows_loaded"]

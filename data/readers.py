@@ -24,14 +24,13 @@ import pyarrow.compute as pc
 
 from data.contracts import Source
 from data.errors import RejectedFile
-from data.national import NationalLayout, convert_chunk, detect, signature_matches
+from data.national import NATURAL_PERSON, NationalLayout, convert_chunk, detect, signature_matches
 from data.units import split_unit
 
 SAMPLE_BYTES = 4 << 20
 # Reason codes of rows the reader cannot hand to validation (validation has the others).
 MALFORMED = "malformed_row"
 BAD_ENCODING = "bad_encoding"
-NATURAL_PERSON = "natural_person"
 
 
 @dataclass
@@ -277,9 +276,9 @@ def _record_blocks(path: Path, offset: int, block_bytes: int) -> Iterator[bytes]
             yield carry
 
 
-def _escaped(raw: bytes) -> str:
-    """Show a line's bytes with the undecodable ones escaped (\\xNN), the rest as text."""
-    return raw.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+def _escaped(raw: bytes, encoding: str) -> str:
+    """Show a record's bytes with the undecodable ones escaped (\\xNN), the rest as text."""
+    return raw.rstrip(b"\r\n").decode(encoding, errors="backslashreplace")
 
 
 def iter_csv(
@@ -348,9 +347,11 @@ def iter_csv(
         return b"".join(kept), bad_index, bad_bytes
 
     def parse(block: bytes, first_row: int) -> RawChunk:
-        ends = _record_ends(block)
-        records = len(ends) + (0 if block.endswith(b"\n") else 1)
-        multiline = int(block.count(b"\n")) != len(ends)
+        breaks = block.count(b"\n")
+        # without a quote every line break ends a record: no need to look for them one by one
+        ends = _record_ends(block) if block.find(b'"') >= 0 else None
+        records = (breaks if ends is None else len(ends)) + (0 if block.endswith(b"\n") else 1)
+        multiline = ends is not None and breaks != len(ends)
         numbers = np.arange(first_row, first_row + records, dtype=np.int64)
         malformed: list[tuple[int, str, str, str]] = []
         try:
@@ -362,12 +363,12 @@ def iter_csv(
                 and "decode" not in str(exc)
             ):
                 raise
-            block, bad_index, bad_bytes = undecodable(block, ends)
+            block, bad_index, bad_bytes = undecodable(block, _record_ends(block) if ends is None else ends)
             malformed = [
                 (
                     first_row + i,
-                    _escaped(raw),
-                    f"bytes that are not {encoding}: {_escaped(raw)[:120]}",
+                    _escaped(raw, encoding),
+                    f"bytes that are not {encoding}: {_escaped(raw, encoding)[:160]}",
                     BAD_ENCODING,
                 )
                 for i, raw in zip(bad_index, bad_bytes, strict=True)

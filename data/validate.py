@@ -77,7 +77,7 @@ def registration_vocabulary(column: str, text: str) -> str:
     ``有限责任公司（自然人投资或控股）`` and ``股份有限公司(非上市)`` are enterprises (1),
     ``个体工商户`` an individual business (2), ``农民专业合作社`` a cooperative (3);
     ``存续（在营、开业、在册）`` is active, ``吊销，未注销`` revoked, ``注销`` deregistered;
-    a four-digit class ``C3670`` belongs to its division ``C36``.
+    (a four-digit industry class ``C3670`` is read as its division ``C36`` by ``_column``).
     """
     if column == "entity_type":
         if "个体" in text:
@@ -93,12 +93,10 @@ def registration_vocabulary(column: str, text: str) -> str:
             return "deregistered"
         if text.startswith(("存续", "在营", "开业", "在册", "在业", "正常")):
             return "active"
-    elif column == "industry" and re.fullmatch(r"[A-T]\d{3,4}", text):
-        return text[:3]
     return text
 
 
-VOCABULARY_COLUMNS = {"entity_type", "status", "industry"}
+VOCABULARY_COLUMNS = {"entity_type", "status"}
 TRUE_TEXT = {"1", "true", "t", "yes", "y", "是", "√"}
 FALSE_TEXT = {"0", "false", "f", "no", "n", "否"}
 _GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
@@ -382,6 +380,8 @@ def _column(
         problems.add(bad, UNKNOWN_VALUE, [f"{col.name}: {values_text[i]!r} is not yes/no (1/0)" for i in bad])
         return pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_()))), empty
     if kind == "text":
+        if col.name == "industry":  # a four-digit class C3670 belongs to its division C36
+            raw = pc.replace_substring_regex(trimmed, r"^([A-T]\d{2})\d{1,2}$", r"\1")
         marker = pc.is_in(trimmed, pa.array(EMPTY_MARKERS)).to_numpy(zero_copy_only=False)
         if marker.any():
             empty = also_empty(marker)

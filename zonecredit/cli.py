@@ -143,14 +143,28 @@ def data_synth(
     mess_rate: Annotated[
         float, typer.Option(min=0.0, max=0.5, help="Share of deliberately messy rows.")
     ] = 0.01,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--format", help="standard, or national: credit records and A/D tax lists in national layouts."
+        ),
+    ] = "standard",
     as_json: JsonOption = False,
 ) -> None:
     """Generate a synthetic five-zone world with ground truth, ready for `data ingest`."""
     from data.synth import generate_world
 
+    if form not in {"standard", "national"}:
+        _fail(f"--format {form!r}: use standard or national")
     with console.status(f"generating {enterprises:,} enterprises × {months} months…", spinner="dots"):
         world = generate_world(
-            out, enterprises=enterprises, months=months, start=start, seed=seed, mess_rate=mess_rate
+            out,
+            enterprises=enterprises,
+            months=months,
+            start=start,
+            seed=seed,
+            mess_rate=mess_rate,
+            form=form,
         )
     if as_json:
         _print_json({"out": str(world.out), "rows": world.rows, "mess_rows": world.mess_rows})
@@ -223,7 +237,9 @@ def _ingest_table(source: str, batches: list[Any]) -> Table:
     def note(b: Any) -> str:
         if b.status != "loaded":
             return str(b.message)
-        parts = [f"ignored: {', '.join(b.ignored_columns)}"] if b.ignored_columns else []
+        parts = [f"layout: {b.layout}"] if b.layout else []
+        parts += [f"ignored: {', '.join(b.ignored_columns)}"] if b.ignored_columns else []
+        parts += [f"sheets ignored: {', '.join(b.ignored_sheets)}"] if b.ignored_sheets else []
         parts += [f"{c} converted from {u}" for c, u in b.units.items()]
         parts += [f"row {s['row']} skipped: {s['reason']}" for s in b.skipped[:5]]
         return "; ".join(parts)

@@ -41,16 +41,21 @@ def generate_world(
     seed: int = 0,
     mess_rate: float = 0.01,
     chunk_enterprises: int = 50_000,
+    form: str = "standard",
 ) -> WorldSummary:
     """Simulate ``enterprises`` enterprises over ``months`` months and write sources and truth.
 
     Same arguments give byte-identical files. Work is streamed by chunks of enterprises, each with
     its own random stream spawned from ``seed``, so memory stays bounded for a million firms.
+    ``form="national"`` writes credit records and published tax grades in the national export
+    layouts (``data.synth.national``).
     """
     if enterprises < 1 or months < 13:
         raise ValueError("need at least 1 enterprise and 13 months (labels look 12 months ahead)")
     if not 0 <= mess_rate < 0.5:
         raise ValueError(f"mess_rate must be in [0, 0.5), got {mess_rate}")
+    if form not in {"standard", "national"}:
+        raise ValueError(f"form must be standard or national, got {form!r}")
     out = Path(out)
     grid = month_grid(start, months, P.BURN_IN)
     writers = {name: SourceWriter(out, name, mess_rate) for name in SOURCES}
@@ -77,6 +82,12 @@ def generate_world(
         mess.extend(writer.mess)
     summary.truth = truth_writer.close()
     summary.truth["mess"] = _write_mess(out / "truth" / "mess.csv", mess)
+    if form == "national":
+        from data.synth.national import rewrite_mess, write_national
+
+        rewrite_mess(summary.truth["mess"], write_national(out, np.random.default_rng(seed)))
+        for name in ("credit_events", "tax_grade"):
+            summary.files[name] = sorted(p for p in (out / "sources" / name).iterdir() if p.is_file())
     summary.mess_rows = len(mess)
     summary.truth["world"] = _write_parameters(
         out / "truth" / "world.json", summary, mess_rate, chunk_enterprises
