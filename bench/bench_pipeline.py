@@ -25,19 +25,9 @@ from typing import Any
 import httpx
 
 from bench.common import machine, print_table
+from data.contracts import SOURCES
 from zonecredit.demo import latest_as_of
 
-SOURCES = (
-    "registry",
-    "tax",
-    "tax_grade",
-    "social_security",
-    "utility",
-    "ip",
-    "statistics",
-    "credit_events",
-    "declarations",
-)
 KINDS = ("credit", "repair", "activity")
 
 
