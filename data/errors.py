@@ -15,3 +15,7 @@ class RejectedFile(ZonecreditError):
     def __init__(self, message: str, suggestions: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.suggestions = suggestions or {}
+
+
+class InvalidArguments(ZonecreditError):
+    """Arguments that cannot work (too short a history, a rate out of range): nothing was done."""

@@ -195,7 +195,7 @@ def find_header(
 def _is_subheader(below: list[str], header: list[str]) -> bool:
     """A row of text under a header, filling cells the header leaves empty (merged over it)."""
     filled = [i for i, t in enumerate(below) if t]
-    if not filled or skip_reason(below) not in (None,):
+    if not filled or skip_reason(below) is not None:
         return False
     if any(_looks_like_value(below[i]) for i in filled):
         return False

@@ -103,6 +103,8 @@ def column_factors(
     applies to money columns whose header is silent.
     """
     factors: dict[str, float] = {}
+    if default_money and FILE_UNITS.get(normalize_unit(default_money), ("",))[0] != "money":
+        default_money = None  # a unit line of another dimension says nothing about money columns
     for col in source.columns:
         unit = units.get(col.name)
         if unit is None and default_money and col.unit in {"CNY", "10k CNY"}:

@@ -2,8 +2,9 @@
 
 Each step tries, for every row at once, moving each actionable feature to its risk-reducing target
 (a training quantile on the good side) and keeps the single move that lowers PD most; it stops for
-a row once its grade improves by a notch, after ``max_steps`` moves, or when no move helps. The
-booster is monotone in these features, so a move toward the good side never raises PD.
+a row once its grade improves by a notch, after ``max_steps`` moves, or when no move helps. Only
+features whose value is on the adverse side of their target are moved; a missing value is never a
+lever. The booster is monotone in these features, so a move toward the good side never raises PD.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class ImprovementSearch:
                 if not len(rows):
                     break
                 values = current[np.ix_(rows, self.columns)]
-                movable = np.where(np.isnan(values), True, (values - self.targets) * self.sense > 0)
+                # Only adverse values move: a missing value (no arrears on record, say) is no lever.
+                movable = (values - self.targets) * self.sense > 0
                 candidate = np.where(movable, self._candidate_pd(current[rows]), np.inf)
                 best = np.argmin(candidate, axis=1)
                 best_pd = candidate[np.arange(len(rows)), best]

@@ -11,9 +11,11 @@ from typing import Any
 
 import mlflow.pyfunc
 import pandas as pd
+from mlflow import MlflowClient
 from mlflow.pyfunc import PythonModel
 
-from models.scoring import ScoringModel
+from data.errors import ZonecreditError
+from models.scoring import CHAMPION, ScoringModel, registered_name
 
 ARTIFACT_KEY = "scoring_model"
 
@@ -56,3 +58,37 @@ def log_pyfunc(model: ScoringModel, staging: Path, input_example: pd.DataFrame |
 def load_scoring_model(model_uri: str) -> ScoringModel:
     """Return the ``ScoringModel`` behind a logged pyfunc (e.g. ``models:/zonecredit-credit@champion``)."""
     return mlflow.pyfunc.load_model(model_uri).unwrap_python_model().model
+
+
+class NoChampionError(ZonecreditError):
+    """A model kind has no version behind its ``champion`` alias yet."""
+
+    def __init__(self, kind: str) -> None:
+        name = registered_name(kind)
+        super().__init__(f"{name} has no champion yet; train one first (zonecredit train {kind})")
+
+
+def champion_version(client: MlflowClient, kind: str) -> str | None:
+    """Return the registered version the ``champion`` alias of ``kind`` points at, or None."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.get_model_version_by_alias(registered_name(kind), CHAMPION).version)
+    except MlflowException:  # no such registered model, or no alias on it
+        return None
+
+
+def current_champion(client: MlflowClient, kind: str) -> tuple[str, ScoringModel] | None:
+    """Return (version, model) of ``kind``'s champion, loaded by version number, or None."""
+    version = champion_version(client, kind)
+    if version is None:
+        return None
+    return version, load_scoring_model(f"models:/{registered_name(kind)}/{version}")
+
+
+def require_champion_version(client: MlflowClient, kind: str) -> str:
+    """Return the champion's version of ``kind``; NoChampionError says what to do when there is none."""
+    version = champion_version(client, kind)
+    if version is None:
+        raise NoChampionError(kind)
+    return version

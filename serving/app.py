@@ -6,6 +6,7 @@ The lifespan loads the champions, starts the alias watcher and the audit writer,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,13 +17,18 @@ from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR, upload
 from serving.dashboard import router as dashboard_router
+from serving.dashboard import services as services_pages
+from serving.dashboard.audit import router as audit_page_router
 from serving.deps import ServiceState
 from serving.errors import install_handlers
+from serving.limits import FailureLimiter
 from serving.observability import Metrics, RequestMiddleware, configure_logging
 from serving.routes import api_router, health
+from serving.routes import services as services_routes
 from serving.store import engine_for
 from zonecredit.settings import Settings, get_settings
 
+log = logging.getLogger("zonecredit.serving")
 DESCRIPTION = """Credit scores, explanations, rankings, warnings, zone activity and disputes for the
 enterprises of the development zones. Authenticate with `Authorization: Bearer <key>` (keys come from
 `zonecredit keys create`); say why you read enterprise data with an `X-Purpose` header (audited)."""
@@ -34,12 +40,18 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     configure_logging(access_log=settings.access_log)
     engine = engine_for(settings.resolved_database_url)
     metrics = Metrics()
+    secret, secret_source = settings.session_secret()
+    log.info("dashboard sessions are signed with the secret from %s", secret_source)
     state = ServiceState(
         settings=settings,
         engine=engine,
         champions=ChampionHolder(settings.resolved_mlflow_tracking_uri, settings.reload_interval_seconds),
         audit=AuditWriter(engine, settings.audit_flush_seconds),
         metrics=metrics,
+        secret=secret,
+        limiter=FailureLimiter(
+            settings.auth_failures_per_key, settings.auth_failures_per_client, settings.auth_window_seconds
+        ),
     )
 
     @asynccontextmanager
@@ -64,7 +76,10 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     install_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(services_routes.router)
     app.include_router(dashboard_router)
+    app.include_router(audit_page_router)
+    app.include_router(services_pages.router)
     app.include_router(upload.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

@@ -11,7 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from models.scoring import CHAMPION, KINDS, Kind, ScoringModel, registered_name
+from models.scoring import KINDS, Kind, ScoringModel, registered_name
 
 log = logging.getLogger("zonecredit.serving")
 
@@ -31,11 +31,10 @@ def champion_versions(tracking_uri: str) -> dict[Kind, str]:
     """Return the registered version the ``champion`` alias of each model points at now."""
     from mlflow import MlflowClient
 
+    from models.packaged import require_champion_version
+
     client = MlflowClient(tracking_uri)
-    return {
-        kind: str(client.get_model_version_by_alias(registered_name(kind), CHAMPION).version)
-        for kind in KINDS
-    }
+    return {kind: require_champion_version(client, kind) for kind in KINDS}
 
 
 def load_champions(tracking_uri: str, versions: dict[Kind, str] | None = None) -> Champions:

@@ -21,7 +21,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder, Champions
 from serving.errors import ApiError
-from serving.keys import Principal, Role, hash_key, verify_key
+from serving.keys import Principal, Role, hash_key, key_id_of, verify_key
+from serving.limits import FailureLimiter
 from serving.observability import Metrics
 from zonecredit.settings import Settings
 
@@ -37,6 +38,8 @@ class ServiceState:
     champions: ChampionHolder
     audit: AuditWriter
     metrics: Metrics
+    secret: str  # signs dashboard sessions (Settings.session_secret)
+    limiter: FailureLimiter
     _keys: dict[str, tuple[Principal | None, float]] = field(default_factory=dict)
 
     def principal_for(self, key: str) -> Principal | None:
@@ -70,6 +73,21 @@ def get_connection(state: StateDep) -> Iterator[sa.Connection]:
 
 SessionDep = Annotated[sa.Connection, Depends(get_connection)]
 
+
+def client_of(request: Request) -> str:
+    """Return the address a request came from (the peer; a proxy in front must be trusted to set it)."""
+    return request.client.host if request.client else "-"
+
+
+def refuse_if_locked_out(state: ServiceState, client: str, key_id: str | None) -> None:
+    """Raise 429 with ``Retry-After`` while ``client`` or ``key_id`` has too many refused keys."""
+    wait = state.limiter.retry_after(client, key_id)
+    if wait is not None:
+        raise ApiError(
+            429, f"too many refused keys; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+
+
 _bearer = HTTPBearer(auto_error=False, description="An API key from `zonecredit keys create`.")
 
 
@@ -81,8 +99,14 @@ async def current_principal(
     """Return the caller behind the ``Authorization: Bearer`` key, or refuse with 401."""
     if credentials is None:
         raise ApiError(401, "missing API key: send `Authorization: Bearer <key>`")
+    client, key_id = client_of(request), key_id_of(credentials.credentials)
+    refuse_if_locked_out(state, client, key_id)
     principal = state.principal_for(credentials.credentials)
     if principal is None:
+        state.limiter.failed(client, key_id)
+        state.audit.record_failed_sign_in(
+            f"{request.method} {request.url.path}", key_id, client, "API key unknown or revoked"
+        )
         raise ApiError(401, "API key unknown or revoked")
     request.scope.setdefault("state", {})["key_id"] = principal.key_id
     return principal
@@ -106,6 +130,7 @@ def role_in(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 ScoringPrincipal = Annotated[Principal, Depends(role_in("admin", "analyst", "scorer"))]
 ReadingPrincipal = Annotated[Principal, Depends(role_in("admin", "analyst"))]
+AuditorPrincipal = Annotated[Principal, Depends(role_in("auditor"))]
 AdminPrincipal = Annotated[Principal, Depends(role_in("admin"))]
 StewardPrincipal = Annotated[Principal, Depends(role_in("steward"))]
 
@@ -113,9 +138,12 @@ StewardPrincipal = Annotated[Principal, Depends(role_in("steward"))]
 async def audit_purpose(
     state: StateDep,
     x_purpose: Annotated[
-        str | None, Header(description="Why the data is read (audited), e.g. `supervision`.")
+        str | None,
+        Header(pattern=PURPOSE.pattern, description="Why the data is read (audited), e.g. `supervision`."),
     ] = None,
-    purpose: Annotated[str | None, Query(description="Same as the X-Purpose header.")] = None,
+    purpose: Annotated[
+        str | None, Query(pattern=PURPOSE.pattern, description="Same as the X-Purpose header.")
+    ] = None,
 ) -> str:
     """Return the why-code for the audit log: header, then query, then the configured default."""
     value = x_purpose or purpose or state.settings.default_purpose

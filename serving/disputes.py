@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
+import pandas as pd
 import sqlalchemy as sa
 
 from data.contracts import SOURCES
@@ -50,10 +53,44 @@ def _correction(dispute: dict[str, Any], decided_by: str, reason: str) -> Correc
     )
 
 
-def file_dispute(engine: sa.Engine, principal: Principal, draft: dict[str, Any]) -> dict[str, Any]:
+def record_exists(source: str, credit_code: str, record_key: dict[str, Any], home: Path) -> bool:
+    """Return whether the warehouse holds a record of ``source`` with ``record_key`` for ``credit_code``.
+
+    Asked the way an upheld dispute would act: a trial revoke through ``apply_corrections`` matches
+    keys exactly as the correction will (dates, months and years in any spelling it accepts). Only
+    the enterprise's bucket is read.
+    """
+    from data.contracts import get_source
+    from data.warehouse import bucket_count, bucket_of, read_source
+    from features.pointintime import apply_corrections
+
+    bucket = int(bucket_of(np.asarray([credit_code], dtype=object), bucket_count(home))[0])
+    records = read_source(source, home, buckets=[bucket])
+    records = records[records["credit_code"] == credit_code]
+    trial = pd.DataFrame(
+        {
+            "source": [source],
+            "credit_code": [credit_code],
+            "record_key": [json.dumps(record_key)],
+            "action": ["revoke"],
+            "decided_on": [pd.Timestamp.today()],
+            "correction_id": [0],
+            "new_values": [None],
+        }
+    )
+    try:
+        return len(apply_corrections(records, get_source(source), trial)) < len(records)
+    except (ValueError, TypeError):  # a key value that names no date or year names no record
+        return False
+
+
+def file_dispute(
+    engine: sa.Engine, principal: Principal, draft: dict[str, Any], home: Path
+) -> dict[str, Any]:
     """Store an objection to one record of a visible enterprise; the correction it asks for is checked now.
 
-    ``draft`` holds credit_code, source, record_key, action, new_values and claim.
+    ``draft`` holds credit_code, source, record_key, action, new_values and claim. The record must
+    exist and be the enterprise's: an upheld dispute writes a permanent correction.
     """
     valid_code(draft["credit_code"], "credit_code")
     if draft["source"] not in SOURCES:
@@ -61,6 +98,9 @@ def file_dispute(engine: sa.Engine, principal: Principal, draft: dict[str, Any])
     with engine.connect() as connection:
         enterprise = scored_enterprise(connection, principal, draft["credit_code"])
     _correction(draft, principal.name, draft["claim"]).check()
+    if not record_exists(draft["source"], draft["credit_code"], draft["record_key"], home):
+        key = ", ".join(f"{k}={v}" for k, v in sorted(draft["record_key"].items()))
+        raise ApiError(422, f"enterprise {draft['credit_code']} has no {draft['source']} record with {key}")
     now = datetime.now()
     with engine.begin() as writer:
         dispute_id = writer.execute(
@@ -120,6 +160,22 @@ def find_dispute(connection: sa.Connection, principal: Principal, dispute_id: in
     return dispute_public(row)
 
 
+def _restore(engine: sa.Engine, dispute: dict[str, Any]) -> None:
+    """Put a claimed decision back (its correction could not be written)."""
+    with engine.begin() as writer:
+        writer.execute(
+            disputes.update()
+            .where(disputes.c.dispute_id == dispute["dispute_id"])
+            .values(
+                status=dispute["status"],
+                updated_at=dispute["updated_at"],
+                decided_by=None,
+                decided_at=None,
+                decision_note=None,
+            )
+        )
+
+
 def decide_dispute(
     dispute_id: int,
     status: str,
@@ -146,30 +202,47 @@ def decide_dispute(
         )
     now = datetime.now()
     values: dict[str, Any] = {"status": status, "updated_at": now}
-    after = None
     if status in ("upheld", "rejected"):
         values |= {"decided_by": principal.name, "decided_at": now, "decision_note": note or None}
-    if status == "upheld":
-        reason = note or f"dispute {dispute_id} upheld: {dispute['claim']}"
-        values["correction_id"] = add_correction(
-            settings.resolved_database_url, _correction(dispute, principal.name, reason)
-        )
-        after = rescore_enterprise(
-            dispute["credit_code"],
-            before["as_of"],
-            settings,
-            champions,
-            f"dispute {dispute_id} upheld (correction {values['correction_id']}): {reason}",
-        )
+    # Claim the move first, guarded by the status read above: of two racing decisions only one
+    # passes, and only then is a correction (append-only, permanent) written.
     with engine.begin() as writer:
         done = writer.execute(
             disputes.update()
             .where(disputes.c.dispute_id == dispute_id, disputes.c.status == dispute["status"])
             .values(**values)
         )
-        if done.rowcount != 1:
-            raise ApiError(409, f"dispute {dispute_id} changed meanwhile; read it again")
-        row = writer.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id)).mappings().one()
+    if done.rowcount != 1:
+        raise ApiError(409, f"dispute {dispute_id} changed meanwhile; read it again")
+    after = None
+    if status == "upheld":
+        reason = note or f"dispute {dispute_id} upheld: {dispute['claim']}"
+        try:
+            correction_id = add_correction(
+                settings.resolved_database_url, _correction(dispute, principal.name, reason)
+            )
+        except Exception:  # nothing was corrected: the dispute goes back to where it was
+            _restore(engine, dispute)
+            raise
+        with engine.begin() as writer:
+            writer.execute(
+                disputes.update()
+                .where(disputes.c.dispute_id == dispute_id)
+                .values(correction_id=correction_id)
+            )
+        after = rescore_enterprise(
+            dispute["credit_code"],
+            before["as_of"],
+            settings,
+            champions,
+            f"dispute {dispute_id} upheld (correction {correction_id}): {reason}",
+        )
+    with engine.connect() as connection:
+        row = (
+            connection.execute(sa.select(disputes).where(disputes.c.dispute_id == dispute_id))
+            .mappings()
+            .one()
+        )
     out = dispute_public(row)
     if after is not None:
         out |= {"score_before": orjson.loads(before["public_json"]), "score_after": after}

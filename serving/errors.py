@@ -20,10 +20,11 @@ log = logging.getLogger("zonecredit.serving")
 class ApiError(Exception):
     """A request the API refuses, with its HTTP status and message."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def not_found(credit_code: str) -> ApiError:
@@ -49,7 +50,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return _body(exc.status, exc.message)
+        response = _body(exc.status, exc.message)
+        response.headers.update(exc.headers)
+        return response
 
     async def _unprocessable(_: Request, exc: Exception) -> JSONResponse:
         return _body(422, str(exc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,11 +19,12 @@ import sqlalchemy as sa
 
 from data.contracts import ZONES
 from data.errors import ZonecreditError
-from serving.store import api_keys, engine_for
+from serving.store import api_keys, dashboard_sessions, engine_for
 
-Role = Literal["admin", "analyst", "scorer", "steward"]
-ROLES: tuple[Role, ...] = ("admin", "analyst", "scorer", "steward")
+Role = Literal["admin", "analyst", "scorer", "auditor", "steward"]
+ROLES: tuple[Role, ...] = ("admin", "analyst", "scorer", "auditor", "steward")
 PREFIX = "zc"
+KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 class ApiKeyError(ZonecreditError):
@@ -108,12 +110,19 @@ def list_keys(database_url: str) -> list[KeyInfo]:
 
 
 def revoke_key(database_url: str, key_id: str) -> None:
-    """Mark a key revoked (kept for the audit trail); raise if there is no such active key."""
+    """Mark a key revoked (kept for the audit trail) and end its dashboard sessions; raise if there is
+    no such active key."""
+    now = datetime.now()
     with engine_for(database_url).begin() as connection:
         done = connection.execute(
             api_keys.update()
             .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now())
+            .values(revoked_at=now)
+        )
+        connection.execute(
+            dashboard_sessions.update()
+            .where(dashboard_sessions.c.key_id == key_id, dashboard_sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
         )
     if done.rowcount != 1:
         raise ApiKeyError(f"no active key {key_id!r}; `zonecredit keys list` shows the keys")
@@ -127,6 +136,14 @@ def _active_key(connection: sa.Connection, key_id: str) -> sa.RowMapping | None:
 def _principal(row: sa.RowMapping) -> Principal:
     zones = frozenset(row["zones"].split(",")) if row["zones"] else None
     return Principal(row["key_id"], row["name"], row["role"], zones)
+
+
+def key_id_of(key: str) -> str | None:
+    """Return the public key id a presented key names (for lockouts and the audit), None if malformed."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not KEY_ID.match(parts[1]):
+        return None
+    return parts[1]
 
 
 def verify_key(connection: sa.Connection, key: str) -> Principal | None:

@@ -74,7 +74,7 @@ def score_records(
     """
     n = len(columns["pd"])
     blank = itertools.repeat(None, n)
-    stamp = scored_at.isoformat(timespec="seconds") if scored_at else None
+    stamp = scored_at.astimezone().isoformat(timespec="seconds") if scored_at else None  # with its offset
     fields = (
         np.asarray(columns["credit_code"], dtype=object).tolist() if "credit_code" in columns else blank,
         _iso_dates(columns["as_of"]) if "as_of" in columns else blank,

@@ -107,6 +107,11 @@ def mask_personal_id(value: str | None, principal: Principal) -> str | None:
     """Return an ID number as is for roles that need it, else only its first 6 and last 4 characters."""
     if value is None or principal.role in UNMASKED_ROLES:
         return value
+    return masked_id(value)
+
+
+def masked_id(value: str) -> str:
+    """Return an ID number with only its first 6 and last 4 characters shown (all hidden if short)."""
     keep = 6 if len(value) > 10 else 0
     tail = 4 if len(value) > 10 else 0
     return value[:keep] + "*" * (len(value) - keep - tail) + (value[-tail:] if tail else "")

@@ -7,11 +7,19 @@ document the shape in OpenAPI; the low-traffic routes (disputes) validate throug
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 EXAMPLE_CODE = "91120116MA05T3K726"
+
+
+def _with_zone(value: Any) -> Any:
+    # The store keeps the server's local time without a zone; OpenAPI's date-time needs the offset.
+    return value.astimezone() if isinstance(value, datetime) and value.tzinfo is None else value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_with_zone)]
 
 
 class Strict(BaseModel):
@@ -41,7 +49,7 @@ class ScorePublic(BaseModel):
     model_version: str = Field(examples=["3"])
     model_fingerprint: str
     feature_set_version: str
-    scored_at: datetime | None
+    scored_at: Timestamp | None
 
 
 class ScoreRequest(Strict):
@@ -92,7 +100,7 @@ class HistoryEntry(BaseModel):
     model_version: str
     trigger: Literal["batch", "dispute"]
     note: str | None
-    scored_at: datetime
+    scored_at: Timestamp
 
 
 class WarningPublic(BaseModel):
@@ -217,9 +225,9 @@ class DisputePublic(BaseModel):
     claim: str
     status: Literal["submitted", "under_review", "upheld", "rejected"]
     filed_by: str
-    filed_at: datetime
+    filed_at: Timestamp
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Timestamp | None
     decision_note: str | None
     correction_id: int | None
     score_before: ScorePublic | None = None
@@ -235,3 +243,35 @@ class Ready(BaseModel):
     models: dict[str, str]
     database: bool
     detail: str | None = None
+
+
+class AuditEntry(BaseModel):
+    """One read, decision or refused key in the audit log."""
+
+    audit_id: int
+    at: Timestamp
+    key_id: str
+    role: str
+    action: str
+    credit_code: str | None
+    detail: str | None
+    purpose: str
+    status: int
+    personal_data: bool = Field(description="The read showed personal data unmasked.")
+    client: str | None = Field(description="Address of a refused key.")
+
+
+class AuditFlag(BaseModel):
+    """Unusual access a reviewer should look at."""
+
+    kind: Literal["busy_day", "off_hours", "failed_sign_ins"]
+    key_id: str | None
+    client: str | None
+    day: str | None
+    count: int
+    usual: int | None = Field(description="The key's usual (median) day of enterprises read, for busy days.")
+
+
+class AuditPublic(Page):
+    items: list[AuditEntry]
+    flags: list[AuditFlag]

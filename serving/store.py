@@ -156,6 +156,8 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),  # e.g. how many codes a batch read
     sa.Column("purpose", sa.String(64), nullable=False),
     sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("personal_data", sa.Boolean, nullable=False, server_default=sa.false()),  # shown unmasked
+    sa.Column("client", sa.String(64), nullable=True),  # the address behind a failed sign-in
 )
 
 api_keys = sa.Table(
@@ -168,6 +170,109 @@ api_keys = sa.Table(
     sa.Column("zones", sa.Text, nullable=True),  # comma-separated; NULL = every zone
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
+)
+
+dashboard_sessions = sa.Table(
+    "dashboard_sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie's session id
+    sa.Column("key_id", sa.String(32), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime, nullable=True),  # sign-out or key revocation
+)
+
+reports_issued = sa.Table(
+    "reports_issued",
+    metadata,
+    sa.Column("report_number", sa.String(32), primary_key=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("zone", sa.String(16), nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("verification_code", sa.String(32), nullable=False),
+    sa.Column("issued_by", sa.String(32), nullable=False),  # key id
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("issued_at", sa.DateTime, nullable=False),
+)
+
+program_exports = sa.Table(
+    "program_exports",
+    metadata,
+    sa.Column("export_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("program", sa.String(32), nullable=False, index=True),
+    sa.Column("policy_version", sa.String(32), nullable=False),
+    sa.Column("zones", sa.Text, nullable=False),  # comma-separated zones the list covered
+    sa.Column("recipient", sa.Text, nullable=False),  # the bank or department it was sent to
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("credit_codes", sa.Text, nullable=False),  # JSON list: what was sent
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("exported_by", sa.String(32), nullable=False),
+    sa.Column("exported_at", sa.DateTime, nullable=False),
+)
+
+commitments = sa.Table(
+    "commitments",
+    metadata,
+    sa.Column("commitment_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("zone", sa.String(16), nullable=False, index=True),
+    sa.Column("program", sa.String(32), nullable=False),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("department", sa.String(100), nullable=False),
+    sa.Column("promised_on", sa.Date, nullable=False),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # open | fulfilled | breached
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("event_id", sa.String(64), nullable=True),  # the commitment_breached record, once written
+    sa.Column("recorded_by", sa.String(32), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+inspection_draws = sa.Table(
+    "inspection_draws",
+    metadata,
+    sa.Column("draw_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("zone", sa.String(16), nullable=False, index=True),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("rates", sa.Text, nullable=False),  # JSON {class: share}
+    sa.Column("policy_version", sa.String(32), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=True),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("items", sa.Text, nullable=False),  # JSON list of drawn enterprises with inspectors
+    sa.Column("drawn_by", sa.String(32), nullable=False),
+    sa.Column("drawn_at", sa.DateTime, nullable=False),
+)
+
+clearout_cases = sa.Table(
+    "clearout_cases",
+    metadata,
+    sa.Column("case_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("zone", sa.String(16), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("records", sa.Text, nullable=False),  # JSON list of the unrepaired records behind it
+    sa.Column("months_unrepaired", sa.Integer, nullable=False),
+    sa.Column("batches", sa.Integer, nullable=False),
+    sa.Column("policy_version", sa.String(32), nullable=False),
+    sa.Column("opened_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+clearout_steps = sa.Table(
+    "clearout_steps",
+    metadata,
+    sa.Column("step_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, nullable=False, index=True),
+    sa.Column("from_status", sa.String(16), nullable=True),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.String(32), nullable=False),
+    sa.Column("decided_at", sa.DateTime, nullable=False),
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

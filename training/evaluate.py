@@ -6,8 +6,8 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
-from models.scoring import CHAMPION, KINDS, ScoringModel, registered_name
-from training.gate import current_champion
+from models.packaged import NoChampionError, champion_version, current_champion
+from models.scoring import KINDS, ScoringModel, registered_name
 
 COLUMNS = [
     "kind",
@@ -41,7 +41,7 @@ def evaluate(tracking_uri: str | None = None, kinds: tuple[str, ...] = KINDS) ->
         runs = mlflow.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"])
         if runs.empty:
             continue
-        champion = _champion_version(client, registered_name(kind))
+        champion = champion_version(client, kind)
         frame = pd.DataFrame(
             {
                 "kind": kind,
@@ -67,10 +67,9 @@ def load_champion(kind: str = "credit", tracking_uri: str | None = None) -> tupl
     from zonecredit.settings import get_settings
 
     mlflow.set_tracking_uri(tracking_uri or get_settings().resolved_mlflow_tracking_uri)
-    name = registered_name(kind)
-    champion = current_champion(MlflowClient(), name)
+    champion = current_champion(MlflowClient(), kind)
     if champion is None:
-        raise LookupError(f"{name} has no champion yet; train one first (zonecredit train {kind})")
+        raise NoChampionError(kind)
     return champion
 
 
@@ -78,12 +77,3 @@ def _role(runs: pd.DataFrame) -> pd.Series:
     """Baselines by name (``scorecard``, ``oracle``), models as ``model``."""
     role = runs["tags.role"] if "tags.role" in runs else pd.Series(None, index=runs.index)
     return runs["tags.baseline"].fillna(role) if "tags.baseline" in runs else role
-
-
-def _champion_version(client: MlflowClient, name: str) -> str | None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client.get_model_version_by_alias(name, CHAMPION).version)
-    except MlflowException:
-        return None

@@ -26,19 +26,6 @@ class GateDecision:
     champion_version: str | None = None
 
 
-def current_champion(client: MlflowClient, name: str) -> tuple[str, ScoringModel] | None:
-    """Return (version, model) of the current champion of ``name``, or None if there is none."""
-    from mlflow.exceptions import MlflowException
-
-    from models.packaged import load_scoring_model
-
-    try:
-        version = client.get_model_version_by_alias(name, CHAMPION)
-    except MlflowException:
-        return None
-    return str(version.version), load_scoring_model(f"models:/{name}@{CHAMPION}")
-
-
 def decide(
     challenger: ScoringModel,
     holdout: pd.DataFrame,

@@ -22,7 +22,7 @@ from mlflow import MlflowClient
 from tqdm.auto import tqdm
 
 from features.panel import split_out_of_time
-from models.packaged import log_pyfunc
+from models.packaged import current_champion, log_pyfunc
 from models.preprocess import FeatureSpec
 from models.scoring import KINDS, Kind, ScoringModel, registered_name
 from training import gate
@@ -315,7 +315,7 @@ def train(
         version = mlflow.register_model(info.model_uri, name).version
         client.set_model_version_tag(name, version, "role", "challenger")
         client.set_model_version_tag(name, version, "data_fingerprint", fingerprint)
-        decision = gate.decide(model, test_rows, y_test, gate.current_champion(client, name), ece_tolerance)
+        decision = gate.decide(model, test_rows, y_test, current_champion(client, kind), ece_tolerance)
         mlflow.set_tags(
             {
                 "gate_promote": str(decision.promote),

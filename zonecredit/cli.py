@@ -53,6 +53,8 @@ def _root(
     logging.getLogger("mlflow").setLevel(logging.INFO if verbose else logging.ERROR)
     if not verbose:
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        # MLflow sets its loggers' level again when it is first imported, which happens later.
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")
 
 
 def _fail(message: str) -> NoReturn:

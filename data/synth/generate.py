@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from data.contracts import SOURCES
+from data.errors import InvalidArguments
 from data.synth import declarations, observe, truth
 from data.synth import params as P
 from data.synth.calendar import month_grid
@@ -51,11 +52,11 @@ def generate_world(
     layouts (``data.synth.national``).
     """
     if enterprises < 1 or months < 13:
-        raise ValueError("need at least 1 enterprise and 13 months (labels look 12 months ahead)")
+        raise InvalidArguments("need at least 1 enterprise and 13 months (labels look 12 months ahead)")
     if not 0 <= mess_rate < 0.5:
-        raise ValueError(f"mess_rate must be in [0, 0.5), got {mess_rate}")
+        raise InvalidArguments(f"mess_rate must be in [0, 0.5), got {mess_rate}")
     if form not in {"standard", "national"}:
-        raise ValueError(f"form must be standard or national, got {form!r}")
+        raise InvalidArguments(f"form must be standard or national, got {form!r}")
     out = Path(out)
     grid = month_grid(start, months, P.BURN_IN)
     writers = {name: SourceWriter(out, name, mess_rate) for name in SOURCES}

@@ -7,8 +7,6 @@ API's. Pages are plain HTML forms and links (charts are inline SVG), so they wor
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from data.errors import ZonecreditError
 from data.quality import quality_rows
@@ -36,20 +34,25 @@ from serving.dashboard.i18n import TEXT, Lang, translator
 from serving.dashboard.session import (
     Session,
     clear_session,
+    end_session,
     language,
+    open_session,
     read_session,
     remember_language,
+    session_key_id,
     write_session,
 )
-from serving.deps import ServiceState, StateDep
+from serving.deps import ServiceState, StateDep, client_of, refuse_if_locked_out
 from serving.disputes import STATUSES, decide_dispute, dispute_page, file_dispute, find_dispute
 from serving.errors import ApiError
-from serving.keys import Principal, principal_by_id, verify_key
+from serving.exports import csv_response
+from serving.keys import Principal, key_id_of, principal_by_id, verify_key
 from serving.queries import (
     CLASSES,
     GRADES,
     RANKING_COLUMNS,
     SORTS,
+    UNMASKED_ROLES,
     WARNING_KINDS,
     WARNING_LEVELS,
     RankingFilter,
@@ -60,6 +63,7 @@ from serving.queries import (
     distribution,
     enterprise_detail,
     industries,
+    masked_id,
     ranking_page,
     ranking_rows,
     record_status,
@@ -68,6 +72,9 @@ from serving.queries import (
     warning_history,
     warning_page,
 )
+from serving.services.common import UNREPAIRED_STATUSES
+from serving.services.guidance import guidance_for
+from serving.services.policy import policy_in_force
 from serving.store import score_history
 
 HERE = Path(__file__).resolve().parent
@@ -75,16 +82,13 @@ STATIC_DIR = HERE / "static"
 DATA_ROLES = ("admin", "analyst")  # the pages of enterprise data
 # scorer keys may not read profiles, so may not sign in; a data steward signs in for data quality
 # and uploads only, and starts on the upload page
-DASHBOARD_ROLES = (*DATA_ROLES, "steward")
+DASHBOARD_ROLES = (*DATA_ROLES, "auditor", "steward")
 STEWARD_HOME = "/data/upload"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
-# A failure-to-repair warning raised in this many scoring batches marks a clear-out candidate.
-PERSISTENT_BATCHES = 2
 # Data-quality status of a batch by its load rate: "good" from the first bound, "watch" from the second.
 LOAD_RATE_BOUNDS = (0.99, 0.95)
-UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
@@ -113,7 +117,9 @@ class DashboardRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
             except ApiError as exc:
-                return error_page(request, exc.status, exc.message)
+                page = error_page(request, exc.status, exc.message)
+                page.headers.update(exc.headers)  # e.g. Retry-After of a lockout
+                return page
             except RequestValidationError as exc:
                 first = exc.errors()[0] if exc.errors() else {}
                 where = ".".join(str(p) for p in first.get("loc", ()))
@@ -140,22 +146,32 @@ class Viewer:
         return self.principal.role == "admin"
 
 
+def signed_in(request: Request, state: Any) -> Viewer | None:
+    """Return the viewer of a live stored session whose key is still valid, else None."""
+    session = read_session(request, state.secret)
+    if session is None:
+        return None
+    with state.engine.connect() as connection:
+        key_id = session_key_id(connection, session)
+        principal = None if key_id is None else principal_by_id(connection, key_id)
+    if principal is None or principal.role not in DASHBOARD_ROLES:
+        return None
+    request.scope.setdefault("state", {})["key_id"] = principal.key_id  # for the access log
+    return Viewer(principal, session, language(request))
+
+
 def viewer_in(*roles: str) -> Callable[[Request, ServiceState], Viewer]:
-    """Return a dependency giving the viewer of a live session whose key is still valid (else ask
-    for sign-in), refusing with 403 a signed-in role that may not open the page."""
+    """Return a dependency: the signed-in viewer if their role may see the page (else 403), or sign-in."""
 
     def current_viewer(request: Request, state: StateDep) -> Viewer:
-        session = read_session(request, state.settings.secret_key)
-        if session is None or session.key_id is None:
+        viewer = signed_in(request, state)
+        if viewer is None:
             raise SignInRequired
-        with state.engine.connect() as connection:
-            principal = principal_by_id(connection, session.key_id)
-        if principal is None or principal.role not in DASHBOARD_ROLES:
-            raise SignInRequired
-        if principal.role not in roles:
-            raise ApiError(403, f"role {principal.role} may not see this page; it needs {' or '.join(roles)}")
-        request.scope.setdefault("state", {})["key_id"] = principal.key_id  # for the access log
-        return Viewer(principal, session, language(request))
+        if viewer.principal.role not in roles:
+            raise ApiError(
+                403, f"role {viewer.principal.role} may not see this page; it needs {' or '.join(roles)}"
+            )
+        return viewer
 
     return current_viewer
 
@@ -172,10 +188,21 @@ def _check_csrf(viewer: Viewer, csrf: str) -> None:
 
 
 def _audit(
-    state: Any, viewer: Viewer, action: str, credit_code: str | None = None, detail: str | None = None
+    state: Any,
+    viewer: Viewer,
+    action: str,
+    credit_code: str | None = None,
+    detail: str | None = None,
+    purpose: str | None = None,
+    personal_data: bool = False,
 ) -> None:
     state.audit.record(
-        viewer.principal, f"dashboard {action}", state.settings.default_purpose, credit_code, detail
+        viewer.principal,
+        f"dashboard {action}",
+        purpose or state.settings.default_purpose,
+        credit_code,
+        detail,
+        personal_data=personal_data,
     )
 
 
@@ -272,23 +299,32 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, state: Any, message: str | None, status: int, target: str) -> HTMLResponse:
-    session = read_session(request, state.settings.secret_key) or Session.new()
+    session = read_session(request, state.secret) or Session.new()
     response = render(
         request, "login.html", None, status, message=message, csrf=session.csrf, next=_safe_next(target)
     )
-    write_session(response, request, state.settings.secret_key, Session(session.csrf))
+    write_session(response, request, state.secret, Session(session.csrf))
     return response
 
 
 def _landing(principal: Principal, target: str | None) -> str:
-    """Where a viewer goes after signing in: ``next``, or a steward's own start page for ``/``."""
+    # An auditor reads no enterprise data: their first page is the audit log; a steward's is the
+    # upload page.
     target = _safe_next(target)
-    return STEWARD_HOME if principal.role == "steward" and target == "/" else target
+    if target == "/" and principal.role in {"auditor", "steward"}:
+        return "/audit" if principal.role == "auditor" else STEWARD_HOME
+    return target
 
 
 @router.get("/login")
 def login_form(request: Request, state: StateDep, next: str = "/") -> Response:
-    """The sign-in form; it starts an anonymous session so that the form carries a CSRF token."""
+    """The sign-in form; it starts an anonymous session so that the form carries a CSRF token.
+
+    A signed-in viewer is sent on to ``next``: a plain link to this page must not sign them out.
+    """
+    viewer = signed_in(request, state)
+    if viewer is not None:
+        return RedirectResponse(_landing(viewer.principal, next), status_code=303)
     return _login_page(request, state, None, 200, next)
 
 
@@ -300,28 +336,37 @@ def login(
     key: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    """Check the key once, then keep only its id in a fresh session (new CSRF token: no fixation)."""
-    session = read_session(request, state.settings.secret_key)
+    """Check the key once, then keep only its id in a fresh stored session (new CSRF token: no fixation).
+
+    Refused keys count towards the lockout of the client and of the key id, and are audited.
+    """
+    session = read_session(request, state.secret)
     if session is None or not session.accepts(csrf):
         return _login_page(request, state, "login.expired", 400, next)
+    client, key_id = client_of(request), key_id_of(key.strip())
+    refuse_if_locked_out(state, client, key_id)
     with state.engine.connect() as connection:
         principal = verify_key(connection, key.strip())
     if principal is None:
+        state.limiter.failed(client, key_id)
+        state.audit.record_failed_sign_in("dashboard POST /login", key_id, client, "failed sign-in")
         return _login_page(request, state, "login.bad_key", 401, next)
     if principal.role not in DASHBOARD_ROLES:
         return _login_page(request, state, "login.scorer", 403, next)
     response = RedirectResponse(_landing(principal, next), status_code=303)
-    write_session(response, request, state.settings.secret_key, Session.new(principal.key_id))
+    write_session(response, request, state.secret, open_session(state.engine, principal.key_id))
     state.audit.record(principal, "dashboard POST /login", state.settings.default_purpose, detail="sign-in")
     return response
 
 
 @router.post("/logout")
 def logout(request: Request, state: StateDep, csrf: CsrfForm) -> Response:
-    """End the session (the form's token must match, so another site cannot sign a viewer out)."""
-    session = read_session(request, state.settings.secret_key)
-    if session is not None and session.key_id is not None and not session.accepts(csrf):
-        raise ApiError(403, "the form's CSRF token does not match this session; reload the page")
+    """End the stored session (the form's token must match, so another site cannot sign a viewer out)."""
+    session = read_session(request, state.secret)
+    if session is not None and session.session_id is not None:
+        if not session.accepts(csrf):
+            raise ApiError(403, "the form's CSRF token does not match this session; reload the page")
+        end_session(state.engine, session)
     response = RedirectResponse("/login", status_code=303)
     clear_session(response)
     return response
@@ -467,37 +512,37 @@ def ranking_csv(viewer: ViewerDep, state: StateDep, query: RankingQueryDep) -> R
         total, _ = ranking_page(connection, viewer.principal, query.ranking, query.sort, 1, 0)
     _audit(state, viewer, "GET /ranking.csv", detail=f"export of {total} enterprises")
 
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["rank", *RANKING_COLUMNS])
-        yield "\ufeff" + buffer.getvalue()
+    def rows() -> Iterator[list[Any]]:
         with state.engine.connect() as connection:
             for row in ranking_rows(connection, viewer.principal, query.ranking, query.sort):
-                buffer.seek(0)
-                buffer.truncate()
-                writer.writerow([row["rank"], *(row[c] for c in RANKING_COLUMNS)])
-                yield buffer.getvalue()
+                yield [row["rank"], *(row[c] for c in RANKING_COLUMNS)]
 
-    name = f"ranking-{date.today():%Y%m%d}.csv"
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    return csv_response(f"ranking-{date.today():%Y%m%d}.csv", ["rank", *RANKING_COLUMNS], rows())
 
 
 # ---------------------------------------------------------------- enterprise
 
 
 @router.get("/enterprises/{credit_code}")
-def enterprise(request: Request, viewer: ViewerDep, state: StateDep, credit_code: str) -> Response:
-    """One enterprise: score and grade history, reasons, what would move it up, records, warnings."""
+def enterprise(
+    request: Request, viewer: ViewerDep, state: StateDep, credit_code: str, purpose: str | None = None
+) -> Response:
+    """One enterprise: score and grade history, reasons, what would move it up, records, warnings.
+
+    Personal data a role may see unmasked stays masked until the viewer says why (one of the
+    configured purposes); that read is marked in the audit log with the purpose.
+    """
     t = translator(viewer.lang)
+    purpose = _choice(purpose, tuple(state.settings.purposes), "purpose")
     with state.engine.connect() as connection:
         detail = enterprise_detail(connection, viewer.principal, credit_code, state.settings)
         _, disputes = dispute_page(connection, viewer.principal, credit_code=credit_code, limit=20)
-    _audit(state, viewer, "GET /enterprises/{credit_code}", credit_code)
+    personal = detail["profile"]["legal_rep_id"]
+    maskable = viewer.principal.role in UNMASKED_ROLES and personal is not None
+    if maskable and purpose is None:
+        detail["profile"]["legal_rep_id"] = masked_id(personal)
+    unmasked = maskable and purpose is not None
+    _audit(state, viewer, "GET /enterprises/{credit_code}", credit_code, None, purpose, unmasked)
     score = detail["score"]
     champions = state.champions.current
     explanation = (
@@ -516,7 +561,10 @@ def enterprise(request: Request, viewer: ViewerDep, state: StateDep, credit_code
         score=score,
         explanation=explanation,
         disputes=disputes,
+        ask_purpose=maskable and not unmasked,
+        purposes=state.settings.purposes,
         disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later")],
+        guidance=guidance_for(detail["records"], date.fromisoformat(score["as_of"])),
         history_chart=charts.line_chart(
             [f"{h['as_of']:%Y-%m-%d}" + ("*" if h["trigger"] == "dispute" else "") for h in history],
             [(t("col.score"), [float(h["score"]) for h in history])],
@@ -549,7 +597,7 @@ def enterprise_dispute(
         "new_values": None,
         "claim": claim,
     }
-    dispute = file_dispute(state.engine, viewer.principal, draft)
+    dispute = file_dispute(state.engine, viewer.principal, draft, state.settings.home)
     action_name = "POST /enterprises/{credit_code}/disputes"
     _audit(state, viewer, action_name, credit_code, f"dispute {dispute['dispute_id']}")
     return RedirectResponse(f"/disputes/{dispute['dispute_id']}", status_code=303)
@@ -611,7 +659,7 @@ def warnings_page(
         pages=_pages(total, DEFAULT_PAGE_SIZE),
         items=items,
         persistence=persistence,
-        persistent_batches=PERSISTENT_BATCHES,
+        policy=policy_in_force(state.settings),  # its [clearout] rule marks the candidates
         unrepaired=_unrepaired(items, state.settings.home) if kind == "repair" else {},
     )
 

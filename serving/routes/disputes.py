@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from serving.deps import AdminPrincipal, ChampionsDep, PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.disputes import decide_dispute, dispute_page, file_dispute
-from serving.routes.common import Limit, Offset
+from serving.routes.common import Limit, Offset, ZoneQuery
 from serving.routes.scores import ERRORS
 from serving.schemas import DisputeCreate, DisputePublic, DisputesPublic, DisputeUpdate
 
@@ -22,7 +22,7 @@ def create_dispute(
     body: DisputeCreate, principal: ReadingPrincipal, state: StateDep, purpose: PurposeDep
 ) -> dict[str, Any]:
     """Object to one record of an enterprise in the caller's zones; the request is checked now."""
-    dispute = file_dispute(state.engine, principal, body.model_dump())
+    dispute = file_dispute(state.engine, principal, body.model_dump(), state.settings.home)
     state.audit.record(
         principal, "POST /v1/disputes", purpose, body.credit_code, detail=f"dispute {dispute['dispute_id']}"
     )
@@ -38,7 +38,7 @@ def list_disputes(
     limit: Limit = 50,
     offset: Offset = 0,
     status: Literal["submitted", "under_review", "upheld", "rejected"] | None = None,
-    zone: Annotated[str | None, Query(description="Zone code, e.g. teda.")] = None,
+    zone: ZoneQuery = None,
     credit_code: Annotated[str | None, Query(description="Only this enterprise's disputes.")] = None,
 ) -> dict[str, Any]:
     """Disputes of the caller's zones, newest first."""

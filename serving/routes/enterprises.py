@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from serving.batch import explain_enterprise
 from serving.deps import ChampionsDep, PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.errors import not_found
-from serving.queries import enterprise_detail, scored_enterprise
+from serving.queries import UNMASKED_ROLES, enterprise_detail, scored_enterprise
 from serving.routes.common import CreditCodePath
 from serving.routes.scores import ERRORS
 from serving.schemas import EnterprisePublic, ExplanationPublic
@@ -32,7 +32,10 @@ def get_enterprise(
 ) -> dict[str, Any]:
     """Everything known about one enterprise in the caller's zones; personal data masked by role."""
     detail = enterprise_detail(connection, principal, credit_code, state.settings)
-    state.audit.record(principal, "GET /v1/enterprises/{credit_code}", purpose, credit_code)
+    unmasked = principal.role in UNMASKED_ROLES and detail["profile"]["legal_rep_id"] is not None
+    state.audit.record(
+        principal, "GET /v1/enterprises/{credit_code}", purpose, credit_code, personal_data=unmasked
+    )
     return detail
 
 

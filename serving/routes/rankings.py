@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from serving.deps import PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.queries import RankingFilter, Sort, WarningFilter, ranking_page
-from serving.routes.common import Limit, Offset
+from serving.routes.common import Limit, Offset, ZoneQuery
 from serving.routes.scores import ERRORS
 from serving.schemas import RankingsPublic
 
@@ -25,7 +25,7 @@ def get_rankings(
     purpose: PurposeDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    zone: Annotated[str | None, Query(description="Zone code, e.g. teda.")] = None,
+    zone: ZoneQuery = None,
     industry: Annotated[str | None, Query(max_length=8, description="Industry division, e.g. C36.")] = None,
     grade: GradeName | None = None,
     supervision_class: ClassName | None = None,

@@ -9,12 +9,16 @@ object per row, or as an Arrow IPC stream, which needs no parsing at all.
 
 from __future__ import annotations
 
+import struct
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Any, TypeAlias
 
 import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -35,11 +39,30 @@ JSON = "application/json"
 ARROW = "application/vnd.apache.arrow.stream"
 FeatureRows: TypeAlias = list[dict[str, Any]] | dict[str, list[Any]] | pa.Table  # objects, columns, Arrow
 CHUNK = 900  # codes per IN (...) query, below every database's bound-parameter limit
+# A text value of a feature row is a credit code, a date or a category level (at most a few dozen
+# bytes): a longer one is refused before it is copied into Python strings.
+MAX_TEXT_BYTES = 256
+# The dates a nanosecond timestamp holds (what the feature pipeline reads as_of into).
+NS_DATES = (date(1677, 9, 22), date(2262, 4, 11))
+ARROW_LIMITS = (
+    "Feature rows as an Arrow IPC stream (`top_reasons` as a query parameter). Limits: the body's "
+    "size (`ZONECREDIT_MAX_BODY_BYTES`, 32 MiB by default) and rows per request "
+    "(`ZONECREDIT_MAX_BATCH`); buffers must be uncompressed (an LZ4 or Zstandard stream is refused "
+    "with 415 before anything is inflated); a text value holds at most "
+    f"{MAX_TEXT_BYTES} bytes; dates lie between {NS_DATES[0]} and {NS_DATES[1]}; numbers are finite; "
+    "a category is one of its levels. Anything else is a 422 naming the column and row."
+)
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, unknown or revoked API key"},
     403: {"description": "The key's role may not use this endpoint"},
     404: {"description": "Unknown enterprise (or outside the key's zones)"},
     422: {"description": "Malformed request, e.g. a credit code failing its check character"},
+}
+# A row the champion scores: an example must be answered 200 (the schemathesis suite posts it).
+# Every feature is given (OpenAPI drops nulls from examples): zeros and each category's first level.
+EXAMPLE_ROW: dict[str, Any] = {
+    "credit_code": EXAMPLE_CODE,
+    **{name: CATEGORIES[name][0] if name in CATEGORIES else 0 for name in FEATURES_BY_NAME},
 }
 _REQUEST_BODY = {
     "required": True,
@@ -49,13 +72,13 @@ _REQUEST_BODY = {
             "examples": {
                 "codes": {"summary": "Stored scores", "value": {"credit_codes": [EXAMPLE_CODE]}},
                 "rows": {
-                    "summary": "Feature rows",
-                    "value": {"rows": [{"credit_code": EXAMPLE_CODE, "tax_arrears_months_12m": 0}]},
+                    "summary": "Feature rows (every registry feature)",
+                    "value": {"rows": [EXAMPLE_ROW]},
                 },
                 "columns": {
                     "summary": "Feature rows, column-wise (bulk)",
                     "value": {
-                        "columns": {"credit_code": [EXAMPLE_CODE], "tax_arrears_months_12m": [0]},
+                        "columns": {name: [value] for name, value in EXAMPLE_ROW.items()},
                         "top_reasons": 0,
                     },
                 },
@@ -63,7 +86,7 @@ _REQUEST_BODY = {
         },
         ARROW: {
             "schema": {"type": "string", "format": "binary"},
-            "description": "Feature rows as an Arrow IPC stream (`top_reasons` as a query parameter).",
+            "description": ARROW_LIMITS,
         },
     },
 }
@@ -264,12 +287,16 @@ def _computed_scores(rows: FeatureRows, model: ScoringModel, version: str, top: 
     JSON: no frame and no Python object per value between the body and the booster.
     """
     if isinstance(rows, pa.Table):
-        columns = _arrow_columns(rows)
+        place = "column {name}, row {row}"
+        columns = _arrow_columns(rows, place)
     elif isinstance(rows, dict):
-        columns = _json_columns(rows, "columns.{name}[{row}]")
+        place = "columns.{name}[{row}]"
+        columns = _json_columns(rows, place)
     else:
-        columns = _json_columns(_object_columns(rows), "rows[{row}].{name}")
+        place = "rows[{row}].{name}"
+        columns = _json_columns(_object_columns(rows), place)
     _check_ids(columns)
+    _refuse_unreadable_values(columns, place)
     try:
         output = model.outputs(model.spec.matrix(columns), top_reasons=top)
     except (ValueError, TypeError) as exc:  # a value the checks above did not foresee
@@ -285,10 +312,18 @@ TEXT_TYPES = frozenset((str, type(None)))
 
 
 def _arrow_rows(body: bytes, max_batch: int) -> pa.Table:
-    """Return the table of an Arrow IPC stream whose columns are known and typed as they must be."""
+    """Return the table of an Arrow IPC stream whose columns are known and typed as they must be.
+
+    Compressed buffers are refused before anything is read: 34 KB of Zstandard can inflate to
+    500 MB, past every bound on the body.
+    """
     try:
+        if any(_compressed(message) for message in pa.ipc.MessageReader.open_stream(body)):
+            raise ApiError(
+                415, "the Arrow stream's buffers are compressed; send them uncompressed (compression=None)"
+            )
         table = pa.ipc.open_stream(body).read_all()
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, OSError, struct.error, IndexError) as exc:
         raise ApiError(422, f"body is not an Arrow IPC stream: {exc}") from None
     if table.num_rows == 0:
         raise ApiError(422, "the Arrow stream holds no rows")
@@ -313,8 +348,48 @@ def _arrow_rows(body: bytes, max_batch: int) -> pa.Table:
     return table
 
 
-def _arrow_columns(table: pa.Table) -> dict[str, np.ndarray]:
-    """Return a checked Arrow table's columns: numbers as floats (nulls NaN), text as objects."""
+def _flatbuffer_field(buffer: bytes, table: int, index: int) -> int | None:
+    """Return where field ``index`` of the flatbuffer table at ``table`` lies, None if absent."""
+    vtable = table - struct.unpack_from("<i", buffer, table)[0]
+    if 4 + 2 * index >= struct.unpack_from("<H", buffer, vtable)[0]:
+        return None
+    offset = struct.unpack_from("<H", buffer, vtable + 4 + 2 * index)[0]
+    return table + offset if offset else None
+
+
+def _flatbuffer_table(buffer: bytes, at: int) -> int:
+    return at + struct.unpack_from("<I", buffer, at)[0]
+
+
+def _compressed(message: pa.ipc.Message) -> bool:
+    """Return whether a record or dictionary batch message declares compressed buffers.
+
+    Read from the message's flatbuffer (Arrow's Message.fbs: Message.header_type is field 1 and
+    header field 2; RecordBatch.compression is field 3; DictionaryBatch.data field 1): pyarrow
+    would only tell by inflating the buffers.
+    """
+    buffer = message.metadata.to_pybytes()
+    root = _flatbuffer_table(buffer, 0)
+    kind_at, header_at = _flatbuffer_field(buffer, root, 1), _flatbuffer_field(buffer, root, 2)
+    if kind_at is None or header_at is None:
+        return False
+    kind, header = buffer[kind_at], _flatbuffer_table(buffer, header_at)
+    if kind == 2:  # a dictionary batch wraps a record batch
+        data_at = _flatbuffer_field(buffer, header, 1)
+        if data_at is None:
+            return False
+        header = _flatbuffer_table(buffer, data_at)
+    elif kind != 3:
+        return False
+    return _flatbuffer_field(buffer, header, 3) is not None
+
+
+def _arrow_columns(table: pa.Table, place: str) -> dict[str, np.ndarray]:
+    """Return a checked Arrow table's columns: numbers as floats (nulls NaN), text as objects.
+
+    Text values longer than ``MAX_TEXT_BYTES`` and dates outside the nanosecond range are a 422
+    naming the column and row (``place``).
+    """
     columns: dict[str, np.ndarray] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_dictionary(column.type):
@@ -322,10 +397,67 @@ def _arrow_columns(table: pa.Table) -> dict[str, np.ndarray]:
         if name not in TEXT_COLUMNS:
             columns[name] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
         elif pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
-            columns[name] = column.cast(pa.timestamp("ns")).to_numpy()
+            columns[name] = _ns_dates(column, place.format(name=name, row="{row}"))
         else:
+            if not pa.types.is_null(column.type):
+                _bound_text(column, place.format(name=name, row="{row}"))
             columns[name] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
     return columns
+
+
+def _bound_text(column: pa.ChunkedArray, place: str) -> None:
+    lengths = pc.binary_length(column)
+    longest = pc.max(lengths).as_py()
+    if longest is not None and longest > MAX_TEXT_BYTES:
+        row = pc.index(lengths, longest).as_py()
+        raise ApiError(422, f"{place.format(row=row)}: {longest} bytes of text; at most {MAX_TEXT_BYTES}")
+
+
+def _ns_dates(column: pa.ChunkedArray, place: str) -> np.ndarray:
+    try:
+        return column.cast(pa.timestamp("ns")).to_numpy()
+    except pa.ArrowInvalid:  # out of the nanosecond range: name the first such date (few rows, error path)
+        days = [v.date() if isinstance(v, datetime) else v for v in column.to_pylist()]
+        row = next(
+            (i for i, v in enumerate(days) if isinstance(v, date) and not NS_DATES[0] <= v <= NS_DATES[1]),
+            0,
+        )
+        raise ApiError(
+            422,
+            f"{place.format(row=row)}: {days[row]} is outside the dates the service reads "
+            f"({NS_DATES[0]} to {NS_DATES[1]})",
+        ) from None
+
+
+def _refuse_unreadable_values(columns: dict[str, np.ndarray], place: str) -> None:
+    """Raise a 422 naming the first infinity or unseen category level, the same rule for every form.
+
+    A model would read either as something else (the largest bin, a missing value) and score the
+    row as if the caller had meant it.
+    """
+    for name, values in columns.items():
+        if name in ID_COLUMNS:
+            continue
+        levels = CATEGORIES.get(name)
+        if levels is None:
+            bad = np.isinf(values)
+        else:
+            bad = (_level_index(name).get_indexer(pd.Index(values, dtype=object)) < 0) & ~pd.isna(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            what = (
+                "an infinity is not a feature value"
+                if levels is None
+                else (
+                    f"{values[row]!r} is not a level of {name} (levels: {', '.join(map(str, levels[:8]))}…)"
+                )
+            )
+            raise ApiError(422, f"{place.format(name=name, row=row)}: {what}")
+
+
+@lru_cache(maxsize=32)
+def _level_index(name: str) -> pd.Index:
+    return pd.Index(CATEGORIES[name], dtype=object)
 
 
 def _object_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from serving.deps import PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.queries import warning_page
-from serving.routes.common import Limit, Offset
+from serving.routes.common import Limit, Offset, ZoneQuery
 from serving.routes.scores import ERRORS
 from serving.schemas import WarningsPublic
 
@@ -25,7 +25,7 @@ def get_warnings(
     offset: Offset = 0,
     kind: Literal["repair", "dormancy"] | None = None,
     level: Literal["red", "amber"] | None = None,
-    zone: Annotated[str | None, Query(description="Zone code, e.g. teda.")] = None,
+    zone: ZoneQuery = None,
     industry: Annotated[str | None, Query(max_length=8)] = None,
 ) -> dict[str, Any]:
     """Repair warnings (unrepaired records likely to stay so) and dormancy warnings, worst first."""

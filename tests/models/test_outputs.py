@@ -53,6 +53,19 @@ def test_improvements_lift_or_leave_pd(credit):
     assert lifted["improvement_en"].str.len().gt(0).all()
 
 
+def test_improvements_move_only_adverse_values(credit):
+    model, test = credit
+    rows = test.head(100).copy()
+    levers = {n: t for n, t in model.improvement_targets.items() if n in model.spec.features}
+    assert levers
+    # Every lever missing or already at its good-side target: nothing is adverse, nothing to propose.
+    for name, target in levers.items():
+        rows[name] = np.where(np.arange(len(rows)) % 2 == 0, np.nan, target)
+    out = model.predict(rows, top_reasons=0, improvements=True)
+    assert (out["improvement_en"] == "").all()
+    np.testing.assert_allclose(out["improvement_pd"], out["pd"])
+
+
 def test_repair_warning_levels_use_thresholds_from_validation(repair):
     model, test = repair
     assert 0 < model.thresholds["amber"] <= model.thresholds["red"] < 1

@@ -99,7 +99,7 @@ def _columns(rows: list[dict]) -> dict[str, list]:
 def test_column_wise_rows_score_exactly_like_row_objects(client, keys: Keys, settings):
     rows = _rows(settings, some_codes(settings, None, 40)[-25:])
     rows[3]["tax_arrears_months_12m"] = None  # a missing value stays missing in both forms
-    rows[4]["reg_industry"] = "not-an-industry"  # an unseen level reads as missing in both forms
+    rows[4]["reg_industry"] = None  # a missing level stays missing in both forms
     header = Keys.header(keys.scorer)
     objects = client.post("/v1/scores", json={"rows": rows, "top_reasons": 2}, headers=header)
     columns = client.post("/v1/scores", json={"columns": _columns(rows), "top_reasons": 2}, headers=header)

@@ -6,13 +6,14 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from models.packaged import log_pyfunc
+from models.packaged import NoChampionError, log_pyfunc
 from tests.models.conftest import fitted
 from training.evaluate import load_champion
+from training.train import use_experiment
 
 
 def test_without_a_champion_the_error_says_what_to_do(tmp_path: Path):
-    with pytest.raises(LookupError, match=r"zonecredit-credit has no champion yet; train one first"):
+    with pytest.raises(NoChampionError, match=r"zonecredit-credit has no champion yet; train one first"):
         load_champion("credit", f"sqlite:///{tmp_path / 'mlflow.db'}")
 
 
@@ -21,7 +22,7 @@ def test_the_champion_is_the_version_behind_the_alias(tmp_path: Path):
     model, _ = fitted("credit")
     tracking_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_experiment("pyfunc")  # not the experiment id an earlier test left active in mlflow
+    use_experiment("pyfunc", tmp_path)  # artifacts under tmp_path, not ./mlruns of the checkout
     with mlflow.start_run():
         info = log_pyfunc(model, tmp_path)
     version = mlflow.register_model(info.model_uri, "zonecredit-credit").version

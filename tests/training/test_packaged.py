@@ -6,14 +6,14 @@ import pytest
 
 from models.packaged import load_scoring_model, log_pyfunc
 from tests.models.conftest import fitted
-from training.train import serving_rows
+from training.train import serving_rows, use_experiment
 
 
 @pytest.mark.slow
 def test_pyfunc_output_equals_scoring_model_output(tmp_path):
     model, test = fitted("credit")
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_experiment("pyfunc")  # not the experiment id an earlier test left active in mlflow
+    use_experiment("pyfunc", tmp_path)  # artifacts under tmp_path, not ./mlruns of the checkout
     example = serving_rows(test, model.spec)
     with mlflow.start_run():
         info = log_pyfunc(model, tmp_path, input_example=example)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,7 +56,7 @@ def test_placeholder_secret_is_refused_outside_development(monkeypatch: pytest.M
     monkeypatch.setenv("ZONECREDIT_ENVIRONMENT", "production")
     with pytest.raises(ValueError, match="ZONECREDIT_SECRET_KEY"):
         Settings()
-    monkeypatch.setenv("ZONECREDIT_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("ZONECREDIT_SECRET_KEY", "a-real-secret-of-32-random-chars")
     assert Settings().environment == "production"
 
 
@@ -94,3 +97,28 @@ def test_output_of_worker_processes_stays_out_of_the_json(capfd):
     out, err = capfd.readouterr()
     assert out == '{\n "ok": 1\n}\n'
     assert "Trying to bind port" in err and "a library's own print" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score", "--as-of", "2025-12-31"], "zonecredit-credit has no champion yet; train one first"),
+        (["data", "synth", "--months", "12", "--out", "world"], "need at least 1 enterprise and 13 months"),
+    ],
+)
+def test_the_installed_command_answers_a_domain_error_in_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """Through ``main`` as the console script runs it: exit 2 and one line on stderr, no traceback."""
+    env = {**os.environ, "ZONECREDIT_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-m", "zonecredit.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
