@@ -1,6 +1,6 @@
 """SHAP contributions of a scoring model as DataFrames, for analysts and notebooks.
 
-The same native TreeSHAP values that the reasons are worded from (``ScoringModel.contributions``),
+The same TreeSHAP values that the reasons are worded from (``ScoringModel.contributions``),
 with feature names and registry texts attached, so an analyst needs no index arithmetic.
 """
 

@@ -7,7 +7,8 @@ LightGBM's decision rules (``Tree::NumericalDecision``, ``Tree::CategoricalDecis
 zero threshold of its dense-row reader in ``include/LightGBM/tree.h`` and ``c_api.cpp``), adds the
 trees in LightGBM's order and applies its sigmoid with the same arithmetic, so its output equals
 ``Booster.predict`` bit for bit; ``tests/models/test_forest.py`` holds it to that on every kind of
-split. TreeSHAP contributions stay with LightGBM.
+split. ``models/treeshap.py`` reads the same arrays (with the nodes' training counts) for the
+reasons' SHAP contributions.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class FlatForest:
     left: np.ndarray  # child node, or ~leaf when negative
     right: np.ndarray
     leaf_value: np.ndarray
+    leaf_count: np.ndarray  # training rows per leaf and per node: TreeSHAP's cover
+    internal_count: np.ndarray
     bitset_start: np.ndarray  # per categorical split: its slice of bitsets
     bitset_end: np.ndarray
     bitsets: np.ndarray
@@ -66,6 +69,7 @@ class FlatForest:
             columns["leaf_start"].append(leaves)
             columns["leaves"].append(n_leaves)
             columns["leaf_value"] += _numbers(tree["leaf_value"])
+            columns["leaf_count"] += _numbers(tree.get("leaf_count", "")) or [0.0] * n_leaves
             leaves += n_leaves
             if n_leaves == 1:
                 continue
@@ -86,6 +90,7 @@ class FlatForest:
             columns["decision_type"] += kinds
             columns["left"] += _numbers(tree["left_child"])
             columns["right"] += _numbers(tree["right_child"])
+            columns["internal_count"] += _numbers(tree["internal_count"])
             nodes += n_leaves - 1
         arrays = {name: np.asarray(columns[name], dtype=dtype) for name, dtype in _ARRAYS.items()}
         forest = cls(int(header["max_feature_idx"]) + 1, sigmoid, **arrays)
@@ -125,6 +130,8 @@ _ARRAYS = {
     "left": np.int64,
     "right": np.int64,
     "leaf_value": np.float64,
+    "leaf_count": np.float64,
+    "internal_count": np.float64,
     "bitset_start": np.int64,
     "bitset_end": np.int64,
     "bitsets": np.uint32,
@@ -149,6 +156,28 @@ def _parse(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
 def _numbers(values: str) -> list[float]:
     # LightGBM writes doubles with enough digits to read back exactly.
     return [float(v) for v in values.split()]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def goes_left(
+    value, at, threshold, decision_type, bitset_start, bitset_end, bitsets
+):  # pragma: no cover - compiled; covered through the kernels that call it
+    """LightGBM's ``Tree::Decision`` at node ``at`` for a feature value (dense-row zero rule first)."""
+    kind = decision_type[at]
+    if -ZERO <= value <= ZERO:
+        value = 0.0
+    if kind & CATEGORICAL:
+        if math.isnan(value) or value <= -1.0 or value >= 2147483648.0:
+            return False  # LightGBM casts to a 32-bit int: out of range reads as negative
+        category = int(value)
+        word = bitset_start[int(threshold[at])] + (category >> 5)
+        return word < bitset_end[int(threshold[at])] and (bitsets[word] >> (category & 31)) & 1 == 1
+    missing = (kind >> 2) & 3
+    if math.isnan(value) and missing != MISSING_NAN:
+        value = 0.0
+    if (missing == MISSING_ZERO and value == 0.0) or (missing == MISSING_NAN and math.isnan(value)):
+        return kind & DEFAULT_LEFT != 0
+    return value <= threshold[at]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -180,27 +209,9 @@ def _probability(
             node = 0
             while node >= 0:
                 at = base + node
-                value = x[row, split_feature[at]]
-                kind = decision_type[at]
-                if -ZERO <= value <= ZERO:
-                    value = 0.0
-                if kind & CATEGORICAL:
-                    go_left = False
-                    if not math.isnan(value) and value > -1.0:
-                        category = int(value)
-                        word = bitset_start[int(threshold[at])] + (category >> 5)
-                        if word < bitset_end[int(threshold[at])]:
-                            go_left = (bitsets[word] >> (category & 31)) & 1 == 1
-                else:
-                    missing = (kind >> 2) & 3
-                    if math.isnan(value) and missing != MISSING_NAN:
-                        value = 0.0
-                    if (missing == MISSING_ZERO and value == 0.0) or (
-                        missing == MISSING_NAN and math.isnan(value)
-                    ):
-                        go_left = kind & DEFAULT_LEFT != 0
-                    else:
-                        go_left = value <= threshold[at]
+                go_left = goes_left(
+                    x[row, split_feature[at]], at, threshold, decision_type, bitset_start, bitset_end, bitsets
+                )
                 node = left[at] if go_left else right[at]
             total[row] += leaf_value[leaf_start[tree] + ~node]
     for row in range(n):

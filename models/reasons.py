@@ -1,7 +1,7 @@
 """Top reasons from per-row SHAP contributions, worded from the feature registry.
 
-Contributions come from LightGBM's native TreeSHAP (``pred_contrib=True``). A reason is a feature
-pushing toward the adverse outcome (default, staying unrepaired, going dormant); its text is the
+Contributions are TreeSHAP's (``models/treeshap.py``: LightGBM's ``pred_contrib`` values). A reason
+is a feature pushing toward the adverse outcome (default, staying unrepaired, going dormant); its text is the
 registry description plus whether the enterprise's value is high or low against the training
 median — "近12个月欠税月数偏高 / high: months with tax arrears in 12". A feature resting on figures the
 enterprise declared itself says so ("（企业自报）" / "(self-declared)"), so nobody mistakes a claim

@@ -31,6 +31,7 @@ from models.scale import (
     supervision_classes,
     warning_levels,
 )
+from models.treeshap import PathsTooDeep, TreeShap
 
 Kind = Literal["credit", "repair", "activity"]
 KINDS: tuple[Kind, ...] = ("credit", "repair", "activity")
@@ -79,6 +80,10 @@ class ScoringModel:
         text = self.booster.model_to_string()  # the trees predict uses, read once for both
         self.fingerprint = hashlib.sha256(text.encode()).hexdigest()[:12]
         self.forest = FlatForest.from_model_text(text)
+        try:
+            self.shap: TreeShap | None = TreeShap.from_forest(self.forest)
+        except PathsTooDeep:  # paths too deep for Fast TreeSHAP's tables: LightGBM's own TreeSHAP
+            self.shap = None
 
     # -- hot path -------------------------------------------------------------------------------
     def probability(self, rows: pd.DataFrame) -> np.ndarray:
@@ -114,7 +119,7 @@ class ScoringModel:
         return out
 
     def contributions(self, rows: pd.DataFrame) -> np.ndarray:
-        """Return native TreeSHAP contributions (rows × features+1, last = expected value)."""
+        """Return TreeSHAP contributions (rows × features+1, last = expected value)."""
         return self.raw(self.spec.matrix(rows), pred_contrib=True)
 
     def raw(self, matrix: np.ndarray, pred_contrib: bool = False) -> np.ndarray:
@@ -122,7 +127,11 @@ class ScoringModel:
 
         One thread (a request) walks the flattened trees, which give the booster's probabilities
         bit for bit in about half its time; a batch that owns the machine keeps LightGBM's threads.
+        Contributions are Fast TreeSHAP's (``models/treeshap.py``), LightGBM's ``pred_contrib``
+        within 1e-9 in a fraction of its time, on as many threads.
         """
+        if pred_contrib and self.shap is not None:
+            return self.shap.contributions(matrix, self.threads)
         if pred_contrib or self.threads > 1:
             found = self.booster.predict(matrix, pred_contrib=pred_contrib, num_threads=self.threads)
             return np.asarray(found)

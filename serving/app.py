@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from serving.alerts import AlertMetrics
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR, upload
+from serving.dashboard import alerts as alerts_dashboard
 from serving.dashboard import router as dashboard_router
 from serving.dashboard import services as services_pages
 from serving.dashboard.audit import router as audit_page_router
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     metrics = Metrics()
     secret, secret_source = settings.session_secret()
     log.info("dashboard sessions are signed with the secret from %s", secret_source)
+    metrics.registry.register(AlertMetrics(settings.resolved_database_url, settings.home))
     state = ServiceState(
         settings=settings,
         engine=engine,
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(dashboard_router)
     app.include_router(audit_page_router)
     app.include_router(services_pages.router)
+    app.include_router(alerts_dashboard.router)
     app.include_router(upload.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

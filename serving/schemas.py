@@ -98,7 +98,7 @@ class HistoryEntry(BaseModel):
     supervision_class: str
     model: str
     model_version: str
-    trigger: Literal["batch", "dispute"]
+    trigger: Literal["month_end", "batch", "dispute"]
     note: str | None
     scored_at: Timestamp
 

@@ -54,7 +54,7 @@ _SCORE_COLUMNS = (
     sa.Column("override_reason_zh", sa.Text, nullable=True),
     sa.Column("override_reason_en", sa.Text, nullable=True),
     sa.Column("reasons", sa.Text, nullable=False),  # JSON list, precomputed at scoring time
-    sa.Column("trigger", sa.String(16), nullable=False),  # batch | dispute
+    sa.Column("trigger", sa.String(16), nullable=False),  # month_end | batch (on arrival) | dispute
     sa.Column("note", sa.Text, nullable=True),  # why a rescore happened
     sa.Column("scored_at", sa.DateTime, nullable=False),
 )
@@ -121,6 +121,39 @@ zone_activity = sa.Table(
     sa.Column("mean_activity_score", sa.Float, nullable=True),
     sa.Column("model_version", sa.String(16), nullable=False),
     sa.Column("computed_at", sa.DateTime, nullable=False),
+)
+
+# Each enterprise's latest activity components (month-end batch, then rescores on arrival): the
+# zone index of a live as-of is their sum, so a rescore re-reads no untouched enterprise's records.
+enterprise_activity = sa.Table(
+    "enterprise_activity",
+    metadata,
+    sa.Column("credit_code", sa.String(18), primary_key=True),
+    sa.Column("zone", sa.String(16), nullable=False, index=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("tax", sa.Float, nullable=False),
+    sa.Column("employment", sa.Float, nullable=False),
+    sa.Column("electricity", sa.Float, nullable=False),
+    sa.Column("ip", sa.Float, nullable=False),
+    sa.Column("activity_score", sa.Float, nullable=False),
+    sa.Column("serious_records", sa.Float, nullable=False),  # in force: serious, listings, defaulter
+)
+
+# Alerts raised when a rescore sees a change worth a supervisor's look (serving/alerts.py).
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("alert_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("zone", sa.String(16), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # serious_record | class_drop | dormancy
+    sa.Column("cause_zh", sa.Text, nullable=False),
+    sa.Column("cause_en", sa.Text, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_alerts_zone_kind_created_at", "zone", "kind", "created_at"),
 )
 
 disputes = sa.Table(

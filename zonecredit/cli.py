@@ -39,6 +39,9 @@ app.add_typer(keys_app, name="keys")
 
 console = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+NoRescoreOption = Annotated[
+    bool, typer.Option("--no-rescore", help="Do not rescore the enterprises the batches touch.")
+]
 
 
 @app.callback()
@@ -198,9 +201,10 @@ def data_ingest(
     profile: Annotated[
         str | None, typer.Option(help="A saved profile (see `zonecredit data profiles list`).")
     ] = None,
+    no_rescore: NoRescoreOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Validate files, load the valid rows and quarantine the rest with the reason."""
+    """Validate files, load the valid rows and quarantine the rest; rescore the enterprises touched."""
     from data.contracts import SOURCES
     from data.ingest import ingest_files
     from data.profiles import load_profile, parse_column_mappings
@@ -228,6 +232,8 @@ def data_ingest(
         console.print(_ingest_table(source, report.batches))
         for entry in report.not_ingested:
             console.print(f"not ingested: {entry['path']} — {entry['reason']}", highlight=False)
+    if not no_rescore:
+        _rescore_touched(report.batches, as_json)
     if report.rejected:
         errors = Console(stderr=True, soft_wrap=True)
         for batch in report.rejected:
@@ -343,6 +349,46 @@ def profiles_show(
             rows,
         )
     )
+
+
+def _rescore_touched(batches: list[Any], as_json: bool) -> None:
+    """Rescore what committed batches touched; without champions yet, say so and go on."""
+    from mlflow.exceptions import MlflowException
+
+    from serving.batch import rescore_touched
+
+    try:
+        summary = rescore_touched(batches, get_settings())
+    except MlflowException as exc:
+        Console(stderr=True).print(f"not rescored (no champion models yet?): {exc.message}", highlight=False)
+        return
+    if summary is None or as_json:
+        return
+    console.print(
+        f"rescored {summary.enterprises:,} enterprises as of {summary.as_of} (live), "
+        f"{summary.warnings} warnings, {summary.zones} zones, {summary.seconds} s"
+    )
+
+
+@data_app.command("watch")
+def data_watch(
+    folder: Annotated[Path, typer.Argument(help="Drop folder: one sub-folder per source.")],
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the folder.")] = 5.0,
+    no_rescore: NoRescoreOption = False,
+) -> None:
+    """Ingest files dropped into FOLDER/<source>/ as they settle, then rescore what they touch."""
+    from serving.watch import Poll, watch
+
+    def report(poll: Poll) -> None:
+        for b in poll.batches:
+            console.print(f"{b.source}: {b.message}", highlight=False)
+        if poll.rescore is not None:
+            r = poll.rescore
+            console.print(f"rescored {r.enterprises:,} enterprises as of {r.as_of}, {r.seconds} s")
+
+    console.print(f"watching {folder} (Ctrl-C stops)")
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(folder, get_settings(), not no_rescore, interval, report)
 
 
 @data_app.command("quality")

@@ -217,7 +217,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rstatus.repairable": ("可修复，未修复", "repairable, unrepaired"),
     "rstatus.waiting": ("未到修复期", "not yet repairable"),
     "rstatus.in_force": ("公示中", "on display"),
-    "trigger.batch": ("批量评分", "batch"),
+    "trigger.batch": ("数据到达重评", "data arrived"),
     "trigger.dispute": ("异议更正", "dispute"),
     "dstatus.submitted": ("已提交", "submitted"),
     "dstatus.under_review": ("审核中", "under review"),
@@ -376,6 +376,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.any": ("全部", "any"),
     "audit.yes": ("是", "yes"),
     "audit.no": ("否", "no"),
+    # issue 20: live rescoring
+    "trigger.month_end": ("月末评分", "month end"),
+    "nav.alerts": ("预警提示", "Alerts"),
+    "alerts.title": ("数据到达后的预警提示", "Alerts from data on arrival"),
+    "alerts.hint": (
+        "新数据到达并重评后发现的变化：新增严重失信记录、监管类别下降两级及以上、活跃度跌破休眠线。",
+        "Changes seen when new data arrived and were rescored: a new serious record, a supervision "
+        "class down two or more, activity below the dormancy floor.",
+    ),
+    "alerts.kind": ("原因类型", "Cause"),
+    "alerts.cause": ("原因", "What changed"),
+    "alerts.as_of": ("数据截至", "As of"),
+    "alerts.none": ("暂无预警提示。", "No alerts."),
+    "alerts.serious_record": ("新增严重失信", "new serious record"),
+    "alerts.class_drop": ("类别下降", "class fell"),
+    "alerts.dormancy": ("跌破休眠线", "below dormancy floor"),
     # data upload (数据管理员)
     "nav.upload": ("数据上传", "Upload data"),
     "role.steward": ("数据管理员", "data steward"),

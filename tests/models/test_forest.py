@@ -75,7 +75,8 @@ def test_a_float32_matrix_reads_as_the_booster_reads_it():
     np.testing.assert_array_equal(FlatForest.from_booster(booster).probability(x), booster.predict(x))
 
 
-def test_an_early_stopped_booster_uses_its_best_iteration_as_predict_does():
+def early_stopped_booster() -> lgb.Booster:
+    """A booster stopped early that still holds the trees past its best iteration."""
     x, y = _training_rows(0)
     valid = lgb.Dataset(*_training_rows(9), categorical_feature=CATEGORY_FEATURES)
     booster = lgb.train(
@@ -87,6 +88,11 @@ def test_an_early_stopped_booster_uses_its_best_iteration_as_predict_does():
         keep_training_booster=True,  # keeps the trees past the best iteration
     )
     assert 0 < booster.best_iteration < booster.num_trees()
+    return booster
+
+
+def test_an_early_stopped_booster_uses_its_best_iteration_as_predict_does():
+    booster = early_stopped_booster()
     rows = _awkward_rows(1)
     np.testing.assert_array_equal(FlatForest.from_booster(booster).probability(rows), booster.predict(rows))
 

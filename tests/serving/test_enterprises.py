@@ -15,7 +15,7 @@ def test_profile_history_records_and_warnings(client, keys: Keys, settings):
     body = response.json()
     assert body["profile"]["zone"] == "teda" and body["score"]["credit_code"] == code
     assert {h["as_of"] for h in body["history"]} == {f"{d:%Y-%m-%d}" for d in AS_OF_DATES}
-    assert all(h["trigger"] == "batch" for h in body["history"])
+    assert all(h["trigger"] == "month_end" for h in body["history"])
     assert isinstance(body["records"], list) and isinstance(body["warnings"], list)
 
 
