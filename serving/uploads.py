@@ -138,3 +138,16 @@ def public_report(summary: BatchSummary, principal: Principal) -> dict[str, Any]
             raw[header] = mask_personal_id(raw[header], principal) if isinstance(raw[header], str) else None
         row["raw"] = json.dumps(raw, ensure_ascii=False)
     return report
+
+
+def rescore_upload(state: Any, summary: BatchSummary) -> dict[str, Any] | None:
+    """Rescore the enterprises a committed upload touches, with the champions the server holds
+    (``serving.batch.rescore_touched``, as ``data ingest`` does); None when nothing was rescored:
+    the batch was not loaded, no champions are loaded yet, or no month-end scores exist yet."""
+    from serving.batch import rescore_touched
+
+    champions = state.champions.current
+    if summary.status != "loaded" or champions is None:
+        return None
+    rescored = rescore_touched([summary], state.settings, champions)
+    return None if rescored is None else rescored.to_dict()

@@ -46,6 +46,7 @@ from serving.uploads import (
     new_upload_dir,
     profile_named,
     public_report,
+    rescore_upload,
     store_upload,
     uploads_dir,
 )
@@ -269,7 +270,7 @@ def _commit(state: Any, viewer: Viewer, folder: Path, draft: dict[str, Any]) -> 
             "state": "done",
             "rows_done": total,
             "rows_total": total,
-            "report": public_report(summary, viewer.principal),
+            "report": public_report(summary, viewer.principal) | {"rescore": rescore_upload(state, summary)},
         }
         _audit(
             state,

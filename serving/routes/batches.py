@@ -3,7 +3,8 @@
 The key is checked before the body is read, so a refused caller never gets a file onto disk.
 The multipart body is then parsed by Starlette, which spools a file part to a temporary file past
 1 MiB, and copied block by block into the upload folder: a 1 GB export never sits in memory.
-The answer is the summary ``zonecredit data ingest --json`` prints.
+The answer is the summary ``zonecredit data ingest --json`` prints, with ``rescore``: what the
+rescoring of the enterprises a loaded batch touches wrote (``serving.batch.rescore_touched``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from serving.uploads import (
     mappings_and_profile,
     new_upload_dir,
     public_report,
+    rescore_upload,
     store_upload,
 )
 
@@ -140,6 +142,7 @@ async def upload_batch(
         status=STATUS_CODES[summary.status],
     )
     report = public_report(summary, principal)
+    report["rescore"] = await run_in_threadpool(rescore_upload, state, summary)
     if summary.status == "rejected":
         report = {"detail": summary.message, **report}
     return JSONResponse(report, status_code=STATUS_CODES[summary.status])
