@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from datetime import timedelta
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from serving.batch import live_as_of
 from serving.keys import create_key
 from serving.store import engine_for, latest_scores
-from tests.serving.fixtures import ServedWorld, running_server
+from tests.serving.fixtures import running_server
+from tests.serving.test_rescoring import HEADER, own  # noqa: F401 (a copy of the scored world)
 from zonecredit.settings import Settings
 
-HEADER = "记录编号,统一社会信用代码,记录类型,严重程度,决定日期,公示日期,修复日期,移出日期,决定部门,报送日期\n"
 
-
-@pytest.fixture(scope="module")
-def own(world: ServedWorld, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the scored world (warehouse and store): this test adds a batch and rescores."""
-    root = tmp_path_factory.mktemp("upload-rescore")
-    shutil.copytree(world.home, root / "home")
-    with sqlite3.connect(world.root / "store.db") as source, sqlite3.connect(root / "store.db") as copy:
-        source.backup(copy)
-    return Settings(
-        home=root / "home",
-        database_url=f"sqlite:///{root / 'store.db'}",
-        mlflow_tracking_uri=world.tracking_uri,
-        key_cache_seconds=0,
-        warehouse_buckets=1,  # as the world was ingested
-    )
-
-
-def test_a_committed_upload_rescores_what_it_touches_and_a_dry_run_nothing(own: Settings):
+def test_a_committed_upload_rescores_what_it_touches_and_a_dry_run_nothing(own: Settings):  # noqa: F811
     from serving.app import create_app
 
     with engine_for(own.resolved_database_url).connect() as connection:
