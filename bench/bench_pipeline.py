@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> str:
     text += "\n" + print_table(
         f"Models on the out-of-time test period — {label} (trials {args.trials}, as-of every "
         f"{args.every} months, sample {args.sample:g})",
-        ["model", "AUC", "scorecard AUC", "oracle AUC", "gap to oracle", "ECE", "KS"],
+        ["model", "AUC", "scorecard AUC", "oracle AUC", "analytic oracle AUC", "gap to oracle", "ECE", "KS"],
         quality,
     )
     return text
@@ -218,12 +218,14 @@ def run_pipeline(
         for run in runs:  # newest first
             if run["kind"] == kind and run["status"] == "FINISHED":
                 latest.setdefault(run["role"], run)
-        model, card, oracle = (latest.get(r, {}) for r in ("model", "scorecard", "oracle"))
+        model, card, oracle, analytic = (
+            latest.get(r, {}) for r in ("model", "scorecard", "oracle", "oracle_analytic")
+        )
         gap = oracle.get("test_auc", float("nan")) - model.get("test_auc", float("nan"))
         quality.append(
             [
                 kind,
-                *(f"{r.get('test_auc', float('nan')):.4f}" for r in (model, card, oracle)),
+                *(f"{r.get('test_auc', float('nan')):.4f}" for r in (model, card, oracle, analytic)),
                 f"{gap:.4f}",
                 f"{model.get('test_ece', float('nan')):.4f}",
                 f"{model.get('test_ks', float('nan')):.4f}",

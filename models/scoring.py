@@ -21,16 +21,10 @@ from models.activity import ACTIVITY_SCORE_COLUMN
 from models.calibration import Calibrator
 from models.forest import FlatForest
 from models.improvements import ImprovementSearch
+from models.policy import SupervisionPolicy, load_policy
 from models.preprocess import FeatureSpec
 from models.reasons import ReasonWording, ReasonWriter
-from models.scale import (
-    GRADES,
-    POLICY_COLUMNS,
-    ScoreScale,
-    grade_index,
-    supervision_classes,
-    warning_levels,
-)
+from models.scale import GRADES, ScoreScale, grade_index, warning_levels
 from models.treeshap import PathsTooDeep, TreeShap
 
 Kind = Literal["credit", "repair", "activity"]
@@ -70,6 +64,8 @@ class ScoringModel:
     improvement_targets: dict[str, float] = field(default_factory=dict)
     scale: ScoreScale = field(default_factory=ScoreScale)
     name: str = ""
+    # The supervision policy the model was registered with (credit): its classes and version.
+    policy: SupervisionPolicy = field(default_factory=load_policy)
     # OpenMP threads per predict call: on a shared machine, more threads than idle cores make
     # LightGBM's spinning workers an order of magnitude slower, so one is the safe default.
     threads: int = 1
@@ -147,8 +143,11 @@ class ScoringModel:
         }
         if self.kind == "credit":
             notch = grade_index(probability)
-            klass, why_zh, why_en = supervision_classes(notch, self._columns(matrix, POLICY_COLUMNS))
+            klass, why_zh, why_en = self.policy.classify(
+                probability, self._columns(matrix, self.policy.columns)
+            )
             out |= {
+                "policy_version": np.full(n, self.policy.version, dtype=object),
                 "score": self.scale.points(probability),
                 "grade": np.asarray(GRADES, dtype=object)[notch],
                 "supervision_class": klass,
@@ -186,6 +185,7 @@ class ScoringModel:
             "thresholds": self.thresholds,
             "improvement_targets": self.improvement_targets,
             "scale": self.scale.__dict__,
+            "policy": self.policy.to_toml_dict(),
         }
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
         return directory
@@ -209,6 +209,8 @@ class ScoringModel:
             improvement_targets=meta["improvement_targets"],
             scale=ScoreScale(**meta["scale"]),
             name=meta["name"],
+            # Models saved before policies existed classify under the default policy.
+            policy=SupervisionPolicy.model_validate(meta["policy"]) if "policy" in meta else load_policy(),
         )
 
 

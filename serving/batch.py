@@ -155,6 +155,7 @@ def _score_rows(
             "trigger": trigger,
             "note": note,
             "scored_at": now,
+            "policy_version": record["policy_version"],
         }
         history.append(row)
         latest.append(

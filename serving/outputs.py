@@ -61,6 +61,7 @@ SCORE_FIELDS = (
     "model_fingerprint",
     "feature_set_version",
     "scored_at",
+    "policy_version",
 )
 
 
@@ -90,6 +91,9 @@ def score_records(
         np.asarray(columns["model_fingerprint"], dtype=object).tolist(),
         np.asarray(columns["feature_set_version"], dtype=object).tolist(),
         itertools.repeat(stamp, n),
+        np.asarray(columns["policy_version"], dtype=object).tolist()
+        if "policy_version" in columns
+        else blank,
     )
     return [dict(zip(SCORE_FIELDS, row, strict=True)) for row in zip(*fields, strict=True)]
 

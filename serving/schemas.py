@@ -50,6 +50,9 @@ class ScorePublic(BaseModel):
     model_fingerprint: str
     feature_set_version: str
     scored_at: Timestamp | None
+    policy_version: str | None = Field(
+        default=None, description="Version of the supervision policy that assigned the class."
+    )
 
 
 class ScoreRequest(Strict):

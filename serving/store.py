@@ -57,6 +57,7 @@ _SCORE_COLUMNS = (
     sa.Column("trigger", sa.String(16), nullable=False),  # month_end | batch (on arrival) | dispute
     sa.Column("note", sa.Text, nullable=True),  # why a rescore happened
     sa.Column("scored_at", sa.DateTime, nullable=False),
+    sa.Column("policy_version", sa.String(32), nullable=True),  # supervision policy of the class
 )
 
 score_history = sa.Table(

@@ -26,13 +26,14 @@ from models.packaged import current_champion, log_pyfunc
 from models.preprocess import FeatureSpec
 from models.scoring import KINDS, Kind, ScoringModel, registered_name
 from training import gate
-from training.baselines import Scorecard, oracle_probability
+from training.baselines import ANALYTIC_ORACLE_COLUMNS, Scorecard, oracle_probability
 from training.distributed import fit_on_cluster
 from training.fit import fit_booster, outcome, scoring_model, search_space
 from training.interrupt import interruptible
 from training.metrics import METRICS, metrics_by_zone, population_stability_index, score_metrics
 from training.panels import data_fingerprint, load_panel
 from training.reporting import calibration_plot, model_card, roc_plot, shap_summary_plot
+from training.validation import POLICY_ARTIFACT, VALIDATION_ARTIFACT, initial_validation
 
 SHAP_SAMPLE_ROWS = 2000
 
@@ -166,6 +167,12 @@ def _log_baselines(
                 )
             )
         curves["oracle"] = np.where(known, truth, np.nan)
+        if kind in ANALYTIC_ORACLE_COLUMNS:
+            analytic = oracle_probability(kind, test, truth_dir, ANALYTIC_ORACLE_COLUMNS[kind]).to_numpy()
+            with mlflow.start_run(run_name=f"{kind}-oracle-analytic", nested=True):
+                mlflow.set_tags({"role": "baseline", "baseline": "oracle_analytic", "kind": kind})
+                metrics = score_metrics(y_test[known], analytic[known])
+                mlflow.log_metrics(_finite({f"test_{k}": v for k, v in metrics.items()}))
     return curves
 
 
@@ -292,6 +299,7 @@ def train(
         mlflow.log_metrics(_finite(metrics))
 
         baselines = _log_baselines(kind, spec, train_rows, test_rows, y_test, truth_dir)
+        validation = _log_validation(model, train_rows, test_rows, y_test, seed) if kind == "credit" else {}
         _log_reports(
             kind,
             model,
@@ -308,6 +316,7 @@ def train(
                 "seed": seed,
                 "trials in study": len(study.trials),
                 **{f"LightGBM {k}": v for k, v in best.items()},
+                **validation,
             },
         )
 
@@ -315,6 +324,9 @@ def train(
         version = mlflow.register_model(info.model_uri, name).version
         client.set_model_version_tag(name, version, "role", "challenger")
         client.set_model_version_tag(name, version, "data_fingerprint", fingerprint)
+        for tag, value in mlflow.get_run(run.info.run_id).data.tags.items():
+            if tag.startswith(("supervision_policy", "validation_")):  # the model version carries them
+                client.set_model_version_tag(name, version, tag, value)
         decision = gate.decide(model, test_rows, y_test, current_champion(client, kind), ece_tolerance)
         mlflow.set_tags(
             {
@@ -340,6 +352,37 @@ def train(
         decision,
         trials_table,
     )
+
+
+def _log_validation(
+    model: ScoringModel, train: pd.DataFrame, test: pd.DataFrame, y_test: np.ndarray, seed: int
+) -> dict[str, str]:
+    """Log the initial validation (ECB §2.5) and the supervision policy; return model-card facts."""
+    report = initial_validation(model, train, test, outcome(model.kind, train), y_test, seed)
+    mlflow.log_dict(report, VALIDATION_ARTIFACT)
+    mlflow.log_dict(model.policy.to_toml_dict(), POLICY_ARTIFACT)
+    red = [g["grade"] for g in report["jeffreys"]["grades"] if g["light"] == "red"]
+    shares = report["policy"]["class_shares"]
+    mlflow.set_tags(
+        {
+            "supervision_policy_version": model.policy.version,
+            "supervision_policy_fingerprint": model.policy.fingerprint,
+            "validation_auc": f"{report['auc']['value']:.4f}",
+            "validation_auc_std": f"{report['auc']['std']:.4f}",
+            "validation_jeffreys_red": ",".join(red) or "none",
+        }
+    )
+    mlflow.log_metrics(_finite({f"test_class_share_{k}": v for k, v in shares.items()}))
+    return {
+        "supervision policy": f"{model.policy.version} ({model.policy.fingerprint})",
+        "class shares (test)": ", ".join(f"{k} {v:.1%}" for k, v in shares.items()),
+        "AUC (DeLong)": f"{report['auc']['value']:.4f} ± {report['auc']['std']:.4f}",
+        "Jeffreys p per grade": ", ".join(
+            f"{g['grade']} {g['p_value']:.3f}"
+            for g in report["jeffreys"]["grades"]
+            if g["p_value"] is not None
+        ),
+    }
 
 
 def _log_reports(

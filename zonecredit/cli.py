@@ -759,9 +759,11 @@ def score(
 ) -> None:
     """Score every active enterprise with the three champions and write the operational store."""
     from serving.batch import score_all
+    from zonecredit.monitoring import monitor_stored_scores
 
     with console.status(f"scoring as of {as_of:%Y-%m-%d}…", spinner="dots"):
         summary = score_all(as_of.date(), get_settings())
+        monitor_stored_scores(get_settings(), as_of.date(), summary.model_versions["credit"])
     if as_json:
         _print_json(summary.to_dict())
         return
@@ -781,6 +783,47 @@ def score(
             ],
         )
     )
+
+
+@app.command("validate")
+def validate(
+    kind: Annotated[str, typer.Option(help="The graded model to validate.")] = "credit",
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Validate as of this month-end (default: last matured)."),
+    ] = None,
+    every: Annotated[int, typer.Option(min=1, help="Months between the as-of dates of PD over time.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate the champion's rating system (ECB §2.5): Jeffreys, AUC, migration, concentration, PSI."""
+    from training.monitoring import validate as validate_champion
+
+    with console.status(f"validating {kind}…", spinner="dots"), _stray_output_to_stderr():
+        try:
+            report = validate_champion(get_settings().home, kind, as_of.date() if as_of else None, every)
+        except (ValueError, LookupError) as exc:
+            _fail(str(exc))
+    if as_json:
+        _print_json(report)
+        return
+    rows = [
+        [
+            f"Jeffreys {g['grade']}",
+            g["n"],
+            f"{g['pd']:.4f}",
+            f"{g['default_rate']:.4f}",
+            g["p_value"],
+            g["light"],
+        ]
+        for g in report["jeffreys"]["grades"]
+    ]
+    auc = report["auc"]
+    rows.append(
+        ["AUC (DeLong)", report["rows_with_outcome"], auc["value"], auc["std"], auc["p_value"], auc["light"]]
+    )
+    rows.append(["score PSI", report["rows"], report["psi"]["score"], "", "", report["psi"]["score_light"]])
+    title = f"{report['model']['name']} v{report['model']['version']} as of {report['as_of']}"
+    console.print(_table(title, ["test", "n", "value", "realised / std", "p", "light"], rows))
 
 
 @app.command("serve")

@@ -67,6 +67,7 @@ def train_and_score(
     from models.scoring import KINDS
     from serving.batch import score_all
     from training.train import train
+    from zonecredit.monitoring import monitor_stored_scores
 
     console = console or Console(quiet=True)
     results = {}
@@ -78,4 +79,5 @@ def train_and_score(
     for as_of in months:
         with console.status(f"scoring every enterprise as of {as_of:%Y-%m-%d}…"):
             summary = score_all(as_of.date(), get_settings())
+            monitor_stored_scores(get_settings(), as_of.date(), summary.model_versions["credit"])
     return {"models": results, "scores": summary}

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="Operational store; SQLite under home by default."
     )
+    mlflow_ui_url: str = Field(
+        default="http://127.0.0.1:5000", description="MLflow UI that the /models page links runs to."
+    )
     mlflow_tracking_uri: str | None = Field(
         default=None, description="MLflow tracking and registry; SQLite under home by default."
     )

@@ -65,14 +65,16 @@ def generate_world(
     chunks = range(0, enterprises, chunk_enterprises)
     for number, first in enumerate(chunks):
         n = min(chunk_enterprises, enterprises - first)
-        world_seq, observe_seq, mess_seq = np.random.SeedSequence(seed, spawn_key=(number,)).spawn(3)
+        world_seq, observe_seq, mess_seq, oracle_seq = np.random.SeedSequence(
+            seed, spawn_key=(number,)
+        ).spawn(4)
         world = simulate_chunk(n, first, grid, np.random.default_rng(world_seq), taken)
         _write_sources(
             world, writers, np.random.default_rng(observe_seq), np.random.default_rng(mess_seq), mess_rate
         )
         truth_writer.write("enterprises", _enterprises(world))
         truth_writer.write("latent", truth.latent(world))
-        truth_writer.write("labels", truth.oracle(world))
+        truth_writer.write("labels", truth.oracle(world, np.random.default_rng(oracle_seq)))
         del world
 
     summary = WorldSummary(out=out, enterprises=enterprises, months=months, start=start, seed=seed)

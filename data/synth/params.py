@@ -170,25 +170,25 @@ BURN_IN = 24  # months simulated before the window so stock enterprises carry a 
 # Monthly hazards of credit events: sum of terms coef * exp(b_g*g) * exp(a_h*h); see docs.
 # name -> (coef operating, coef dormant, b_g, a_h)
 HAZARDS: dict[str, tuple[float, float, float, float]] = {
-    "penalty_general": (0.0010, 0.0004, -0.9, -0.6),
-    "penalty_serious": (0.00010, 0.00005, -1.6, -0.5),
-    "judgment": (0.00012, 0.00030, -0.7, -1.8),
-    "dishonesty": (0.00003, 0.00003, -1.8, -0.8),
-    "ss_start": (0.0020, 0.0, -0.5, -1.5),
-    "ut_start": (0.0015, 0.008, -0.4, -1.3),
-    "tax_start": (0.0020, 0.0, -0.6, -1.4),
+    "penalty_general": (0.0004, 0.00015, -0.9, -0.6),
+    "penalty_serious": (0.00006, 0.00003, -1.6, -0.5),
+    "judgment": (0.00006, 0.00015, -0.7, -1.8),
+    "dishonesty": (0.00002, 0.00002, -1.8, -0.8),
+    "ss_start": (0.0007, 0.0, -0.5, -1.5),
+    "ut_start": (0.0006, 0.0015, -0.4, -1.3),
+    "tax_start": (0.0005, 0.0, -0.6, -1.4),
 }
 # Annual-report failure listed each July: logit = a + b_g*g + a_h*h (+ dormant shift).
-ABNORMAL_JULY = (-5.0, -1.0, -0.6, 3.6)
-ABNORMAL_UNREACHABLE = 0.008  # monthly, dormant enterprises not found at their address
+ABNORMAL_JULY = (-6.2, -1.0, -0.6, 3.6)
+ABNORMAL_UNREACHABLE = 0.004  # monthly, dormant enterprises not found at their address
 
 # Dormancy and exit (monthly).
-DORMANCY_BASE, DORMANCY_DISTRESS, DORMANCY_SLOPE, DORMANCY_KNEE = 0.0015, 0.05, 2.5, -1.6
+DORMANCY_BASE, DORMANCY_DISTRESS, DORMANCY_SLOPE, DORMANCY_KNEE = 0.0012, 0.035, 2.5, -1.6
 REVIVAL = 0.03
 EXIT_OPERATING = 0.0008
 EXIT_DORMANT_DEREGISTER, EXIT_DORMANT_REVOKE = 0.035, 0.006
-ZOMBIE_SHARE = 0.35
-NONFILER_SHARE = 0.5
+ZOMBIE_SHARE = 0.15
+NONFILER_SHARE = 0.25
 
 # Resolution hazards (monthly, operating / dormant) with integrity and health slopes.
 REPAIR = {

@@ -6,6 +6,10 @@ hazard that is log-linear in health has a closed-form expectation; logistic term
 approximation. Simplifications (documented in docs/synthetic-world.md): operation and record
 holdings are frozen at the as-of state, hazards are summed as if independent, rare jumps ignored.
 Realised labels come from the simulated events, so oracle AUC can be checked without features.
+
+The repair probability has a second, exact-up-to-sampling estimate: ``p_unrepaired_12m_mc``
+simulates the generator's own monthly steps forward from each enterprise's state at as-of
+(``MC_SIMULATIONS`` seeded paths), with its standard error ``p_unrepaired_12m_mc_se``.
 """
 
 from __future__ import annotations
@@ -15,8 +19,16 @@ import pyarrow as pa
 
 from data.synth import params as P
 from data.synth.observe import dates
-from data.synth.world import ChunkWorld, continue_prob, sigmoid
+from data.synth.world import (
+    ChunkWorld,
+    continue_prob,
+    dormancy_prob,
+    resolution_hazard,
+    revival_prob,
+    sigmoid,
+)
 
+MC_SIMULATIONS = 200  # forward paths per enterprise and as-of for the Monte-Carlo repair oracle
 _REPAIRABLE = (P.K_PENALTY, P.K_ABNORMAL, P.K_DISHONESTY, P.K_JUDGMENT, P.K_BREACH)
 
 
@@ -84,8 +96,12 @@ def _grade_d_probability(
     return 1 - (1 - known) * (1 - spell) * np.exp(-lam)
 
 
-def oracle(world: ChunkWorld) -> pa.Table:
-    """True probabilities and realised labels per enterprise and month-end of the window."""
+def oracle(world: ChunkWorld, mc_rng: np.random.Generator | None = None) -> pa.Table:
+    """True probabilities and realised labels per enterprise and month-end of the window.
+
+    ``mc_rng`` seeds the Monte-Carlo repair oracle (a fixed default stream when not given).
+    """
+    mc_rng = np.random.default_rng(0) if mc_rng is None else mc_rng
     grid = world.grid
     n, g = world.n, world.integrity
     q = continue_prob(g)
@@ -148,6 +164,7 @@ def oracle(world: ChunkWorld) -> pa.Table:
         # --- repair: still unrepaired 12 months on ------------------------------------------
         held = open_idx[reg[rec.ent[open_idx]]]
         p_unrepaired, in_repair = _unrepaired_probability(world, held, j, x, op)
+        p_mc, se_mc = unrepaired_monte_carlo(world, held, j, x, op, mc_rng)
 
         # --- realised labels (null where the horizon passes the window end) ------------------
         age_ok = asof - world.established_day >= 183
@@ -175,6 +192,12 @@ def oracle(world: ChunkWorld) -> pa.Table:
                     "in_repair_population": in_repair[ents],
                     "p_unrepaired_12m": pa.array(
                         p_unrepaired[ents].astype(np.float32), pa.float32(), mask=~in_repair[ents]
+                    ),
+                    "p_unrepaired_12m_mc": pa.array(
+                        p_mc[ents].astype(np.float32), pa.float32(), mask=~in_repair[ents]
+                    ),
+                    "p_unrepaired_12m_mc_se": pa.array(
+                        se_mc[ents].astype(np.float32), pa.float32(), mask=~in_repair[ents]
                     ),
                     "unrepaired_12m": col(unrepaired, in_repair, pa.int8()),
                     "p_active_next_q": p_active[ents].astype(np.float32),
@@ -251,6 +274,98 @@ def _unrepaired_probability(
     log_resolved = np.zeros(n)
     np.add.at(log_resolved, ent, np.log(np.maximum(1 - p_unresolved, 1e-12)))
     return 1 - np.exp(log_resolved), in_population
+
+
+def unrepaired_monte_carlo(
+    world: ChunkWorld,
+    held: np.ndarray,
+    j: int,
+    x: np.ndarray,
+    op: np.ndarray,
+    rng: np.random.Generator,
+    sims: int = MC_SIMULATIONS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(unrepaired 12 months on) by replaying the generator's months j+1..j+12 ``sims`` times.
+
+    Each path draws health (AR(1) with jumps), dormancy, revival and exit, July listings (they
+    raise the revocation hazard) and the monthly repair of every held record, exactly as
+    ``simulate_chunk`` does; an enterprise counts as unrepaired on a path when any held record is
+    still open (or escalated) at the horizon, or it left before repairing. Returns the mean over
+    paths and its standard error per enterprise (zeros outside the repair population).
+    """
+    n = world.n
+    p, se = np.zeros(n), np.zeros(n)
+    if len(held) == 0:
+        return p, se
+    rec = world.records
+    firms, pos = np.unique(rec.ent[held], return_inverse=True)
+    g = world.integrity[firms][:, None]
+    zombie = world.zombie[firms][:, None]
+    kind, severity = rec.kind[held], rec.severity[held]
+    cls = np.select(
+        [kind == P.K_ABNORMAL, kind == P.K_JUDGMENT, severity == P.S_SERIOUS],
+        ["abnormal", "judgment", "serious"],
+        "general",
+    )
+    shape, rshape = (len(firms), sims), (len(held), sims)
+    dev = np.broadcast_to(x[firms][:, None], shape).copy()
+    operating = np.broadcast_to(op[firms][:, None], shape).copy()
+    alive = np.ones(shape, bool)
+    is_abnormal = kind == P.K_ABNORMAL
+    held_abnormal_open = np.zeros(shape, bool)
+    held_abnormal_open[np.unique(pos[is_abnormal])] = True
+    new_listing = np.zeros(shape, bool)  # a listing on the path, cured at the abnormal hazard
+    unresolved = np.ones(rshape, bool)
+    a, b_g, a_h, dormant_shift = P.ABNORMAL_JULY
+    for k in range(1, 13):
+        month = j + k
+        dev = (
+            P.RHO * dev
+            + P.SIGMA * rng.standard_normal(shape)
+            - P.JUMP_SIZE * (rng.random(shape) < P.JUMP_PROB)
+        )
+        h = world.target[firms, month][:, None] + dev
+        u = rng.random(shape)
+        to_dormant = alive & operating & (u < dormancy_prob(h))
+        voluntary_exit = alive & operating & ~to_dormant & (u > 1 - P.EXIT_OPERATING)
+        revive = alive & ~operating & (u < revival_prob(h))
+        dormant_exit = alive & ~operating & ~revive & ~zombie
+        revoke_p = P.EXIT_DORMANT_REVOKE + 0.02 * (held_abnormal_open | new_listing)
+        v = rng.random(shape)
+        leaving = voluntary_exit | (dormant_exit & (v < revoke_p + P.EXIT_DORMANT_DEREGISTER))
+        operating = (operating & ~to_dormant) | revive
+        alive &= ~leaving
+        calendar_month = (int(world.grid.month[j]) + k - 1) % 12 + 1
+        p_list = np.where(operating, 0.0, P.ABNORMAL_UNREACHABLE)
+        if calendar_month == 7:
+            p_list = p_list + sigmoid(a + b_g * g + a_h * h + dormant_shift * ~operating)
+        cure_new = (
+            new_listing
+            & alive
+            & (rng.random(shape) < 1 - np.exp(-resolution_hazard("abnormal", g, h, operating)))
+        )
+        listed = alive & ~held_abnormal_open & ~new_listing & (rng.random(shape) < p_list)
+        new_listing = (new_listing & ~cure_new) | listed
+
+        expiring = (rec.expiry_idx[held] == month)[:, None]
+        escalating = expiring & is_abnormal[:, None]
+        unresolved &= ~(expiring & ~escalating)  # display expiry removes a record: resolved
+        lam = np.zeros(rshape)
+        for name in ("general", "serious", "abnormal", "judgment"):
+            m = cls == name
+            lam[m] = resolution_hazard(name, g[pos[m]], h[pos[m]], operating[pos[m]])
+        candidates = ~expiring & (rec.eligible[held] <= month)[:, None] & alive[pos]
+        repaired = candidates & (rng.random(rshape) < 1 - np.exp(-lam))
+        unresolved &= ~repaired
+        cured = np.zeros(shape, bool)
+        np.logical_or.at(cured, pos[is_abnormal], (repaired | escalating)[is_abnormal])
+        held_abnormal_open &= ~cured
+    stuck = np.zeros(shape, bool)
+    np.logical_or.at(stuck, pos, unresolved)
+    mean = stuck.mean(axis=1)
+    p[firms] = mean
+    se[firms] = np.sqrt(mean * (1 - mean) / sims)
+    return p, se
 
 
 def _realised_unrepaired(world: ChunkWorld, held: np.ndarray, asof12: int) -> np.ndarray:

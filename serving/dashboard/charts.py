@@ -143,3 +143,34 @@ def contribution_chart(items: Sequence[tuple[str, float]], title: str, width: in
             f'<text class="value" text-anchor="{anchor}" x="{text_x:.1f}" y="{y + 14}">{value:+.2f}</text>'
         )
     return _svg(width, height, title, body)
+
+
+HEAT_STEPS = 6  # CSS classes heat0 (empty) … heat5 (the largest shares)
+
+
+def heat_map(
+    rows: Sequence[str], columns: Sequence[str], shares: Sequence[Sequence[float]], title: str, cell: int = 44
+) -> Markup:
+    """Return a matrix of shares as coloured cells with their percentage (row labels left, columns on top)."""
+    left, top = 48, 24
+    body = [
+        f'<text class="axis" x="{left + j * cell + cell / 2:.0f}" y="{top - 8}">{escape(c)}</text>'
+        for j, c in enumerate(columns)
+    ]
+    for i, label in enumerate(rows):
+        y = top + i * cell
+        body.append(f'<text class="tick" x="{left - 6}" y="{y + cell / 2 + 4:.0f}">{escape(label)}</text>')
+        for j, share in enumerate(shares[i]):
+            step = 0 if share <= 0 else min(HEAT_STEPS - 1, 1 + int(share * (HEAT_STEPS - 1)))
+            x = left + j * cell
+            body.append(
+                f'<rect class="heat heat{step}" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}">'
+                f"<title>{escape(label)} → {escape(columns[j])}: {share:.1%}</title></rect>"
+            )
+            if share > 0:
+                body.append(
+                    f'<text class="heat-label{" on-dark" if step >= 4 else ""}" '
+                    f'x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}">'
+                    f"{share * 100:.0f}</text>"
+                )
+    return _svg(left + len(columns) * cell + 8, top + len(rows) * cell + 8, title, body)

@@ -15,6 +15,7 @@ import numpy as np
 import orjson
 import sqlalchemy as sa
 
+from models.policy import load_policy
 from serving.errors import ApiError
 from serving.exports import csv_bytes
 from serving.keys import Principal
@@ -71,7 +72,7 @@ def draw(
     """Draw the enterprises (and, given a roster, their inspectors) to inspect in ``zone``; not stored."""
     if not principal.sees_zone(zone):
         raise ApiError(404, f"zone {zone} not found")
-    rates = dict(policy.inspection.rates) | dict(rates or {})
+    rates = dict(load_policy().inspection_rate) | dict(rates or {})
     population = [
         dict(r)
         for r in connection.execute(

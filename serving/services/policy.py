@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from data.errors import ZonecreditError
 from zonecredit.settings import Settings
@@ -57,16 +57,9 @@ class Clearout(Strict):
 
 
 class Inspection(Strict):
-    rates: dict[ClassName, float]
-    inspectors_per_enterprise: int = Field(default=2, ge=1, le=5)
+    """How draws are staffed; the rate per class is the supervision policy's (``models.policy``)."""
 
-    @field_validator("rates")
-    @classmethod
-    def _rates_are_shares(cls, rates: dict[str, float]) -> dict[str, float]:
-        bad = {k: v for k, v in rates.items() if not 0 <= v <= 1}
-        if bad:
-            raise ValueError(f"inspection rates are shares between 0 and 1, not {bad}")
-        return rates
+    inspectors_per_enterprise: int = Field(default=2, ge=1, le=5)
 
 
 class ServicesPolicy(Strict):

@@ -172,3 +172,55 @@ def test_another_zones_enterprise_is_not_reachable_by_url(page, site: Site):
     assert "未找到" in page.inner_text("h1")
     assert page.locator("#current-score").count() == 0
     shoot(page, "other-zone-404")
+
+
+@pytest.fixture(scope="module")
+def monitored(site: Site) -> Site:
+    """The monitoring reports ``zonecredit score`` writes after each batch, for the stored batches."""
+    from mlflow import MlflowClient
+
+    from tests.serving.fixtures import AS_OF_DATES
+    from zonecredit.monitoring import monitor_stored_scores
+
+    version = MlflowClient(site.settings.resolved_mlflow_tracking_uri).get_model_version_by_alias(
+        "zonecredit-credit", "champion"
+    )
+    for as_of in AS_OF_DATES:
+        monitor_stored_scores(site.settings, as_of, str(version.version))
+    return site
+
+
+def _sign_in(browser, site: Site, key: str):  # -> playwright Page
+    context = browser.new_context(viewport=VIEWPORT, base_url=site.base, locale="en-US")
+    tab = context.new_page()
+    tab.goto("/models?lang=en")
+    tab.fill("#key", key)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/models.*"))
+    return tab
+
+
+def test_analyst_reads_champions_validation_lights_and_migration_heat_map(browser, monitored: Site):
+    tab = _sign_in(browser, monitored, monitored.keys.analyst)
+    assert tab.inner_text("h1") == "Models and rating validation"
+    assert tab.locator("#champions .champion").count() == 3
+    assert "v1" in tab.inner_text("#champion-credit h2")
+    assert tab.locator("#champion-credit .policy-version").count() == 0  # registered without a training run
+    link = tab.get_attribute("#champion-credit a.mlflow-link", "href") or ""
+    assert link.startswith("http://127.0.0.1:5000/#/experiments/") and "/runs/" in link
+    lights = tab.locator("#validation-lights tbody tr")
+    assert lights.count() >= 3
+    assert "concentration" in tab.inner_text("#validation-lights")
+    cells = tab.locator("#migration svg rect.heat")
+    assert cells.count() == 81  # nine grades by nine
+    assert tab.locator("#psi svg polyline, #psi svg circle").count() >= 1
+    shoot(tab, "models-analyst")
+    tab.context.close()
+
+
+def test_admin_sees_champions_and_own_classes_but_not_the_validation(browser, monitored: Site):
+    tab = _sign_in(browser, monitored, monitored.keys.admin_teda)
+    assert tab.locator("#champions .champion").count() == 3
+    assert tab.locator("#validation-lights").count() == 0 and tab.locator("#migration").count() == 0
+    assert tab.locator("svg[aria-label='supervision classes (%)'] rect").count() >= 4
+    tab.context.close()

@@ -49,7 +49,10 @@ def test_demo_runs_end_to_end_without_serving(tmp_path: Path) -> None:
     champions = {run["kind"]: run for run in runs if run["champion"]}
     assert set(champions) == {"credit", "repair", "activity"}
     assert all(run["test_auc"] > 0.6 for run in champions.values())
-    assert {run["role"] for run in runs} == {"model", "scorecard", "oracle"}
+    assert {run["role"] for run in runs} == {"model", "scorecard", "oracle", "oracle_analytic"}
+    assert {run["kind"] for run in runs if run["role"] == "oracle_analytic"} == {"repair"}
+    reports = sorted((tmp_path / "home" / "validation").glob("credit-monitoring-*.json"))
+    assert reports, "every scoring batch leaves its monitoring report for /models"
 
     retrained = json.loads(
         subprocess.run(

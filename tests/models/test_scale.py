@@ -1,4 +1,4 @@
-"""Score scale, master scale, supervision classes with overrides, warning levels."""
+"""Score scale, master scale, warning levels."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,6 @@ from models.scale import (
     ScoreScale,
     grade_index,
     grades,
-    supervision_classes,
     warning_levels,
 )
 
@@ -39,42 +38,6 @@ def test_grade_bands_cover_the_nine_grades_in_order():
     assert grades(just_below).tolist() == list(GRADES)
     assert grades(np.array(GRADE_PD_UPPER)).tolist() == list(GRADES[:-1])  # upper bound inclusive
     assert grade_index(np.array([0.0]))[0] == 0
-
-
-def _policy(**flags: list[float]) -> dict[str, np.ndarray]:
-    return {name: np.asarray(values) for name, values in flags.items()}
-
-
-def test_model_classes_follow_grades():
-    klass, zh, en = supervision_classes(np.arange(9), _policy())
-    assert klass.tolist() == ["A", "A", "A", "B", "B", "C", "C", "D", "D"]
-    assert set(zh) == {""} and set(en) == {""}
-
-
-@pytest.mark.parametrize("column", ["ce_active_serious_dishonesty", "ce_active_judgment_defaulter"])
-def test_serious_records_force_class_d(column):
-    klass, zh, en = supervision_classes(np.array([0, 4, 8]), _policy(**{column: [1.0, 1.0, 1.0]}))
-    assert klass.tolist() == ["D", "D", "D"]
-    assert all("D" in reason for reason in en) and all(zh)
-
-
-@pytest.mark.parametrize("column", ["ce_active_abnormal_operation", "tg_last_is_d"])
-def test_abnormal_operation_or_tax_grade_d_caps_at_c(column):
-    klass, _, en = supervision_classes(np.array([0, 3, 5, 8]), _policy(**{column: [1.0, 1.0, 1.0, 1.0]}))
-    assert klass.tolist() == ["C", "C", "C", "D"]  # a model D stays D
-    assert all("at best C" in reason for reason in en)
-
-
-def test_several_overrides_are_all_reported():
-    policy = _policy(ce_active_serious_dishonesty=[1.0], tg_last_is_d=[1.0])
-    klass, zh, en = supervision_classes(np.array([0]), policy)
-    assert klass[0] == "D"
-    assert en[0].count(";") == 1 and zh[0].count("；") == 1
-
-
-def test_missing_policy_flags_do_not_override():
-    klass, _, _ = supervision_classes(np.array([0]), _policy(tg_last_is_d=[np.nan]))
-    assert klass[0] == "A"
 
 
 def test_warning_levels():

@@ -135,11 +135,11 @@ def test_the_dashboard_asks_why_before_showing_personal_data(client: TestClient,
     assert full, "the world gives enterprises a legal representative's ID"
     teda, _ = sign_in(client, keys.admin_teda)
     first = teda.get(f"/enterprises/{code}")
-    assert first.status_code == 200 and full not in first.text and 'name="purpose"' in first.text
+    assert first.status_code == 200 and full not in first.text and 'id="unmask"' in first.text
     assert all(f'value="{p}"' in first.text for p in settings.purposes)
     assert teda.get(f"/enterprises/{code}?purpose=curiosity").status_code == 422
     shown = teda.get(f"/enterprises/{code}?purpose=credit_review")
-    assert full in shown.text and 'name="purpose"' not in shown.text
+    assert full in shown.text and 'id="unmask"' not in shown.text
     _flushed(client)
     with engine_for(settings.resolved_database_url).connect() as connection:
         marks = connection.execute(
