@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 
 from bench.common import machine, print_table
+from data.contracts import SOURCES
 from zonecredit.demo import latest_as_of
 
-SOURCES = ("registry", "tax", "tax_grade", "social_security", "utility", "ip", "statistics", "credit_events")
 KINDS = ("credit", "repair", "activity")
 
 
@@ -179,7 +179,7 @@ def run_pipeline(
         )
         total, top = total + seconds, max(top, peak)
         rows += json.loads(out)["rows_loaded"]
-    record("ingest (8 sources)", total, top, f"{rows:,} rows loaded")
+    record(f"ingest ({len(SOURCES)} sources)", total, top, f"{rows:,} rows loaded")
     as_of = f"{latest_as_of(home):%Y-%m-%d}"
     seconds, peak, out = run_stage(
         ["features", "build", "--as-of", as_of, "--engine", args.engine, "--json"], env

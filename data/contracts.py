@@ -1,4 +1,4 @@
-"""The eight raw sources of SPEC §2, declared once: columns, types, units, allowed values, keys.
+"""The nine raw sources of SPEC §2, declared once: columns, types, units, allowed values, keys.
 
 Every reader, validator, generator and feature refers to these declarations; a government export
 with Chinese headers maps onto them through each column's aliases.
@@ -46,6 +46,7 @@ CREDIT_EVENT_KINDS = (
     "honor",
 )
 SEVERITIES = ("minor", "general", "serious")
+DECLARATION_CHANNELS = ("self_report", "project_application", "survey")
 
 
 @dataclass(frozen=True)
@@ -391,8 +392,66 @@ CREDIT_EVENTS = Source(
     ),
 )
 
+DECLARATIONS = Source(
+    name="declarations",
+    title_zh="自主填报/项目申报/专项调研",
+    grain="yearly",
+    description="Figures an enterprise states about a year (self-report, project application, survey)",
+    key=("credit_code", "year", "channel"),
+    period_column="year",
+    columns=(
+        _code(),
+        Column("year", "year", "Year the figures describe", ("填报年度", "申报年度", "年度")),
+        Column(
+            "channel",
+            "choice",
+            "How the figures came: self_report, project_application or survey",
+            ("填报渠道", "填报方式", "渠道"),
+            choices=DECLARATION_CHANNELS,
+        ),
+        Column("declared_on", "date", "Date the enterprise submitted the figures", ("填报日期", "申报日期")),
+        Column(
+            "revenue",
+            "float",
+            "Declared operating revenue",
+            ("营业收入", "申报营业收入"),
+            unit="10k CNY",
+            min_value=0.0,
+        ),
+        Column(
+            "employees",
+            "int",
+            "Declared employees",
+            ("从业人数", "职工人数", "员工人数"),
+            unit="persons",
+            min_value=0,
+            max_value=1_000_000,
+        ),
+        Column(
+            "rd_expense",
+            "float",
+            "Declared R&D expense",
+            ("研发投入", "研发费用"),
+            unit="10k CNY",
+            min_value=0.0,
+            nullable=True,
+        ),
+        Column(
+            "investment",
+            "float",
+            "Declared investment (fixed assets, projects)",
+            ("投资额", "固定资产投资"),
+            unit="10k CNY",
+            min_value=0.0,
+            nullable=True,
+        ),
+        _reported_on(),
+    ),
+)
+
 SOURCES: dict[str, Source] = {
-    s.name: s for s in (REGISTRY, TAX, TAX_GRADE, SOCIAL_SECURITY, UTILITY, IP, STATISTICS, CREDIT_EVENTS)
+    s.name: s
+    for s in (REGISTRY, TAX, TAX_GRADE, SOCIAL_SECURITY, UTILITY, IP, STATISTICS, CREDIT_EVENTS, DECLARATIONS)
 }
 
 
@@ -443,7 +502,7 @@ def derive_reported_on(source: Source, frame: pd.DataFrame) -> pd.Series:
     Used only where a feed lacks ``reported_on`` (SPEC §2): tax on the 15th of the next month,
     social security at the end of the next month, utility 10 days after the period, statistics
     20 days after the quarter, tax grades on 30 April of the next year; events when published
-    (or when they occurred), registry changes on the day they took effect.
+    (or when they occurred), declarations when submitted, registry changes on the day they took effect.
     """
     if source.name == "tax":
         return add_months(frame["period"], 1) + pd.Timedelta(days=14)
@@ -461,6 +520,8 @@ def derive_reported_on(source: Source, frame: pd.DataFrame) -> pd.Series:
         return frame["published_on"].fillna(frame["occurred_on"])
     if source.name == "ip":
         return frame["event_on"]
+    if source.name == "declarations":
+        return frame["declared_on"]
     return frame["status_changed_on"]
 
 

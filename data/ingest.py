@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -37,7 +37,7 @@ class BatchSummary:
     source: str
     file: str
     batch_id: str
-    status: str  # loaded | already_loaded | rejected
+    status: str  # loaded | already_loaded | rejected | dry_run (validated, nothing committed)
     rows_in: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -57,6 +57,13 @@ class BatchSummary:
     received_on: str = ""
     loaded_at: str = ""
     quality: dict = field(default_factory=dict)
+    # a dry run's look at the file: its first valid rows, and the first rows it would quarantine
+    preview: list[dict] = field(default_factory=list)
+    quarantine_sample: list[dict] = field(default_factory=list)
+
+
+PREVIEW_ROWS = 10
+QUARANTINE_SAMPLE_ROWS = 50
 
 
 @dataclass
@@ -179,12 +186,17 @@ def ingest_file(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     profile: Profile | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Validate one file and commit it as a batch; return what happened to its rows.
 
     ``columns`` maps headers by hand (header as written -> contract column); ``sheet`` picks one
     sheet of a workbook (default: every sheet); ``profile`` brings a department's saved mappings,
-    sheet and units (explicit ``columns``/``sheet`` win over it).
+    sheet and units (explicit ``columns``/``sheet`` win over it). ``dry_run`` validates the whole
+    file and reports what would happen (status ``dry_run``, with the first valid rows and the first
+    rows it would quarantine) without writing anything under ``home``. ``progress`` is called
+    with the number of rows read so far after every chunk (a dashboard's progress bar).
     """
     source = get_source(source_name)
     path = Path(path)
@@ -206,9 +218,10 @@ def ingest_file(
         summary.message = f"{path.name} was loaded before as batch {summary.batch_id}; nothing to do"
         return summary
 
-    n_buckets = bucket_count(home, buckets)
+    n_buckets = buckets if dry_run else bucket_count(home, buckets)
     loaded_at = datetime.now()
     writer: BatchWriter | None = None
+    rows_read = 0
     try:
         layout, chunks = open_raw(path, source, chunk_rows, columns=mapping, sheet=sheet)
         summary.ignored_columns, summary.encoding = layout.ignored, layout.encoding
@@ -218,7 +231,8 @@ def ingest_file(
         factors = column_factors(source, units, layout.unit_line, path.name)
         summary.units = {c: units.get(c) or str(layout.unit_line) for c in factors}
         headers = {canonical: header for header, canonical in layout.mapping.items()}
-        writer = BatchWriter(source.name, summary.batch_id, home, n_buckets)
+        if not dry_run:
+            writer = BatchWriter(source.name, summary.batch_id, home, n_buckets)
         duplicates = DuplicateTracker()
         quality = _Quality(source)
         # Parsing the next block and writing the last one release the GIL: on two cores they run
@@ -232,8 +246,14 @@ def ingest_file(
                 summary.skipped.extend({"row": row, "reason": why} for row, why in chunk.skipped)
                 if pending is not None:
                     pending.result()
-                pending = write_pool.submit(_write, writer, table, quarantined)
+                if writer is not None:
+                    pending = write_pool.submit(_write, writer, table, quarantined)
+                else:
+                    _sample(summary, table, quarantined)
                 quality.add(result, result.loaded.select(_timeliness_columns(source)).to_pandas())
+                rows_read += result.rows_in + len(chunk.skipped)
+                if progress is not None:
+                    progress(rows_read)
             if pending is not None:
                 pending.result()
     except RejectedFile as exc:
@@ -247,22 +267,44 @@ def ingest_file(
             writer.abort()
         raise
 
-    # A dry run (validate and report without committing) would stop here, before writer.commit.
     summary.ignored_sheets = layout.ignored_sheets
     report = quality.report()
-    summary.status = "loaded"
+    summary.status = "dry_run" if writer is None else "loaded"
     summary.rows_in, summary.rows_loaded = report["rows_in"], report["rows_loaded"]
     summary.rows_quarantined, summary.reasons = report["rows_quarantined"], report["reasons"]
     summary.rows_skipped = len(summary.skipped)
     summary.loaded_at = loaded_at.isoformat()
     summary.quality = report
     summary.message = (
-        f"{path.name}: {summary.rows_loaded:,} of {summary.rows_in:,} rows loaded, "
-        f"{summary.rows_quarantined:,} quarantined"
+        f"{path.name}: {summary.rows_loaded:,} of {summary.rows_in:,} rows "
+        + ("would load, " if writer is None else "loaded, ")
+        + f"{summary.rows_quarantined:,} "
+        + ("would be quarantined" if writer is None else "quarantined")
         + (f", {summary.rows_skipped:,} skipped (totals, notes)" if summary.rows_skipped else "")
+        + ("; nothing was committed (dry run)" if writer is None else "")
     )
-    writer.commit(asdict(summary))
+    if writer is not None:
+        writer.commit(asdict(summary))
     return summary
+
+
+def _sample(summary: BatchSummary, table: pa.Table, quarantined: pd.DataFrame) -> None:
+    """Keep a dry run's first valid rows (as text) and first quarantined rows with their reasons."""
+    wanted = PREVIEW_ROWS - len(summary.preview)
+    if wanted > 0 and table.num_rows:
+        head = table.slice(0, wanted).drop_columns(["batch_id", "loaded_at"]).to_pylist()
+        summary.preview.extend({k: _as_text(v) for k, v in row.items()} for row in head)
+    wanted = QUARANTINE_SAMPLE_ROWS - len(summary.quarantine_sample)
+    if wanted > 0 and len(quarantined):
+        columns = ["row_number", "reason_code", "reason", "raw"]
+        summary.quarantine_sample.extend(quarantined[columns].head(wanted).to_dict("records"))
+
+
+def _as_text(value: object) -> str | None:
+    """A loaded value as a person reads it: days without their midnight."""
+    if isinstance(value, datetime) and value == datetime.combine(value.date(), datetime.min.time()):
+        return value.date().isoformat()
+    return None if value is None else str(value)
 
 
 def _write(writer: BatchWriter, table: pa.Table, quarantined: pd.DataFrame) -> None:
@@ -295,6 +337,7 @@ def ingest_files(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     profile: Profile | None = None,
+    dry_run: bool = False,
 ) -> IngestReport:
     """Ingest several files of one source, each as its own batch (files of a folder, sorted).
 
@@ -329,6 +372,7 @@ def ingest_files(
             columns=columns,
             sheet=sheet,
             profile=profile,
+            dry_run=dry_run,
         )
         for f in files
     ]

@@ -61,6 +61,13 @@ CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
         "吊销": "revoked",
         "注销": "deregistered",
     },
+    "channel": {
+        "企业自主填报": "self_report",
+        "自主填报": "self_report",
+        "项目申报": "project_application",
+        "专项调研": "survey",
+        "调研": "survey",
+    },
 }
 
 

@@ -410,6 +410,74 @@ def _cross(tax: Columns, ss: Columns, util: Columns, stat: Columns) -> Columns:
     }
 
 
+def _year_total(
+    series: Series, source: str, as_of: pd.Timestamp, years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each enterprise's total of a dense series over calendar year ``years[i]`` and the
+    number of periods of that year it is known for (0 where the year is outside the grid)."""
+    step = 3 if SOURCES[source].grain == "quarterly" else 1
+    n_periods = series.values.shape[1]
+    last = int(month_number(np.array([latest_reported_period(source, as_of)]))[0])
+    column_years = 1970 + (last - step * np.arange(n_periods)[::-1]) // 12
+    present = series.present & (column_years[None, :] == years[:, None])
+    return np.where(present, series.filled, 0.0).sum(axis=1), present.sum(axis=1).astype(np.float64)
+
+
+def _declarations(
+    declared: pd.DataFrame,
+    enterprises: pd.Index,
+    as_of: pd.Timestamp,
+    tax: dict[str, Series],
+    ss: dict[str, Series],
+    stat: dict[str, Series],
+) -> Columns:
+    """Compare the latest declared year's figures (the highest stated per channel) with records.
+
+    Recorded figures are those of the same calendar year as known on ``as_of``, scaled to a whole
+    year from at least half of it; declared revenue and R&D are in 10k CNY, tax in CNY.
+    """
+    n = len(enterprises)
+    rows = _positions(declared, enterprises)
+    months_ago = _months_between(declared["reported_on"], as_of)
+    recent = (rows >= 0) & (months_ago < 24)
+    frame = declared[recent].assign(_row=rows[recent])
+    latest_year = frame.groupby("_row")["year"].transform("max")
+    stated = frame[(frame["year"] == latest_year).to_numpy(bool)].groupby("_row")
+    figures = stated[["year", "revenue", "employees", "rd_expense", "investment"]].max()
+
+    def column(name: str) -> np.ndarray:
+        out = np.full(n, np.nan)
+        out[figures.index.to_numpy(np.int64)] = figures[name].to_numpy(np.float64)
+        return out
+
+    year = column("year")
+    revenue = column("revenue")
+    sales, sales_months = _year_total(tax["vat_sales"], "tax", as_of, year)
+    insured, insured_months = _year_total(ss["insured_headcount"], "social_security", as_of, year)
+    rd, rd_quarters = _year_total(stat["rd_expense"], "statistics", as_of, year)
+    annual_sales = np.where(sales_months >= 6, ratio(sales * 12, sales_months), np.nan)
+    revenue_ratio = ratio(revenue * 1e4, annual_sales)
+    channels = np.zeros(n)
+    counted = frame.groupby("_row")["channel"].nunique()
+    channels[counted.index.to_numpy(np.int64)] = counted.to_numpy(np.float64)
+    return {
+        "decl_has_declaration_24m": (channels > 0).astype(np.float64),
+        "decl_channels_24m": channels,
+        "decl_months_since_last": _extreme(rows, months_ago, np.ones(len(rows), bool), n, largest=False),
+        "decl_revenue_to_tax_sales": revenue_ratio,
+        "decl_revenue_overstatement": np.where(
+            np.isnan(revenue_ratio), np.nan, np.maximum(revenue_ratio - 1.0, 0.0)
+        ),
+        "decl_employees_to_insured": ratio(
+            column("employees"), np.where(insured_months >= 6, ratio(insured, insured_months), np.nan)
+        ),
+        "decl_rd_to_statistics": ratio(
+            column("rd_expense"), np.where(rd_quarters >= 2, ratio(rd * 4, rd_quarters), np.nan)
+        ),
+        "decl_investment_to_revenue": ratio(column("investment"), revenue),
+    }
+
+
 def _known(
     records: Mapping[str, pd.DataFrame], source: str, as_of: pd.Timestamp, corrections: pd.DataFrame
 ) -> pd.DataFrame:
@@ -448,34 +516,32 @@ def compute_features(
     corrections = corrections_known(corrections, as_of)
     registration, columns = _enterprises(_known(records, "registry", as_of, corrections), as_of)
     enterprises = pd.Index(registration["credit_code"].astype("str"))
-    tax = _tax(
-        _monthly(
-            records,
-            "tax",
-            as_of,
-            corrections,
-            enterprises,
-            (
-                "vat_sales",
-                "vat_payable",
-                "cit_prepaid",
-                "filed_on_time",
-                "zero_return",
-                "arrears_balance",
-                "arrears_days",
-            ),
-        )
+    tax_series = _monthly(
+        records,
+        "tax",
+        as_of,
+        corrections,
+        enterprises,
+        (
+            "vat_sales",
+            "vat_payable",
+            "cit_prepaid",
+            "filed_on_time",
+            "zero_return",
+            "arrears_balance",
+            "arrears_days",
+        ),
     )
-    ss = _social_security(
-        _monthly(
-            records,
-            "social_security",
-            as_of,
-            corrections,
-            enterprises,
-            ("insured_headcount", "contribution_base", "due", "paid", "arrears_months"),
-        )
+    tax = _tax(tax_series)
+    ss_series = _monthly(
+        records,
+        "social_security",
+        as_of,
+        corrections,
+        enterprises,
+        ("insured_headcount", "contribution_base", "due", "paid", "arrears_months"),
     )
+    ss = _social_security(ss_series)
     util = _utility(
         _monthly(
             records,
@@ -487,23 +553,16 @@ def compute_features(
         )
     )
     statistics = _known(records, "statistics", as_of, corrections)
+    stat_series = _monthly(
+        records,
+        "statistics",
+        as_of,
+        corrections,
+        enterprises,
+        ("revenue", "output_value", "profit", "employees", "rd_expense", "total_assets", "total_liabilities"),
+    )
     stat = _statistics(
-        _monthly(
-            records,
-            "statistics",
-            as_of,
-            corrections,
-            enterprises,
-            (
-                "revenue",
-                "output_value",
-                "profit",
-                "employees",
-                "rd_expense",
-                "total_assets",
-                "total_liabilities",
-            ),
-        ),
+        stat_series,
         _count(_positions(statistics, enterprises), np.ones(len(statistics), bool), len(enterprises)),
     )
     columns |= tax | ss | util | stat
@@ -511,6 +570,14 @@ def compute_features(
     columns |= _ip(_known(records, "ip", as_of, corrections), enterprises, as_of)
     columns |= _credit_events(_known(records, "credit_events", as_of, corrections), enterprises, as_of)
     columns |= _cross(tax, ss, util, stat)
+    columns |= _declarations(
+        _known(records, "declarations", as_of, corrections),
+        enterprises,
+        as_of,
+        tax_series,
+        ss_series,
+        stat_series,
+    )
     features = _frame(enterprises, as_of, columns)
     features.attrs["feature_set_version"] = FEATURE_SET_VERSION
     return features

@@ -34,7 +34,14 @@ class FeatureDef:
     actionable: bool
     kind: FeatureKind = "numeric"
 
+    @property
+    def self_declared(self) -> bool:
+        """Whether the value rests on figures the enterprise states itself (reasons say so)."""
+        return self.source in SELF_DECLARED_SOURCES
 
+
+# Sources whose figures come from the enterprise, not from a department's records.
+SELF_DECLARED_SOURCES = ("declarations",)
 # Windowed statistics of a monthly or quarterly measure: name suffix -> (zh, en) templates and the
 # direction of the statistic relative to the direction of the measure's level.
 _STATS: dict[str, tuple[str, str, str]] = {
@@ -1015,6 +1022,84 @@ def _cross() -> list[FeatureDef]:
     ]
 
 
+def _declarations() -> list[FeatureDef]:
+    s = "declarations"
+    return [
+        _f(
+            "decl_has_declaration_24m",
+            "近24个月有企业自报数据",
+            "declared figures (self-report, project application or survey) in 24 months",
+            s,
+            24,
+            NONE,
+            False,
+        ),
+        _f(
+            "decl_channels_24m",
+            "近24个月自报渠道数",
+            "channels the enterprise declared through in 24 months",
+            s,
+            24,
+            NONE,
+            False,
+        ),
+        _f(
+            "decl_months_since_last",
+            "距最近一次自报的月数",
+            "months since the latest declaration",
+            s,
+            None,
+            NONE,
+            False,
+        ),
+        _f(
+            "decl_revenue_to_tax_sales",
+            "自报营业收入与同年开票销售额之比",
+            "declared revenue against the year's taxable sales",
+            s,
+            24,
+            NONE,
+            False,
+        ),
+        _f(
+            "decl_revenue_overstatement",
+            "自报营业收入超出同年开票销售额的比例",
+            "share by which declared revenue exceeds the year's taxable sales",
+            s,
+            24,
+            UP,
+            True,
+        ),
+        _f(
+            "decl_employees_to_insured",
+            "自报从业人数与同年参保人数之比",
+            "declared employees against the year's insured headcount",
+            s,
+            24,
+            NONE,
+            False,
+        ),
+        _f(
+            "decl_rd_to_statistics",
+            "自报研发投入与同年统计研发费用之比",
+            "declared R&D expense against the year's R&D expense in statistics",
+            s,
+            24,
+            NONE,
+            False,
+        ),
+        _f(
+            "decl_investment_to_revenue",
+            "自报投资额与自报营业收入之比",
+            "declared investment against declared revenue",
+            s,
+            24,
+            NONE,
+            False,
+        ),
+    ]
+
+
 FEATURES: tuple[FeatureDef, ...] = (
     *_registry(),
     *_tax(),
@@ -1025,6 +1110,7 @@ FEATURES: tuple[FeatureDef, ...] = (
     *_ip(),
     *_credit_events(),
     *_cross(),
+    *_declarations(),
 )
 FEATURES_BY_NAME: dict[str, FeatureDef] = {f.name: f for f in FEATURES}
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES_BY_NAME)

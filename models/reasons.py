@@ -3,8 +3,10 @@
 Contributions are TreeSHAP's (``models/treeshap.py``: LightGBM's ``pred_contrib`` values). A reason
 is a feature pushing toward the adverse outcome (default, staying unrepaired, going dormant); its text is the
 registry description plus whether the enterprise's value is high or low against the training
-median — "近12个月欠税月数偏高 / high: months with tax arrears in 12". Texts are precomputed per
-(feature, level), so wording 1,000 rows is a fancy index, not 1,000 string formats.
+median — "近12个月欠税月数偏高 / high: months with tax arrears in 12". A feature resting on figures the
+enterprise declared itself says so ("（企业自报）" / "(self-declared)"), so nobody mistakes a claim
+for a department's record. Texts are precomputed per (feature, level), so wording 1,000 rows is a
+fancy index, not 1,000 string formats.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from features.registry import FEATURES_BY_NAME
 LOW, HIGH, MISSING, CATEGORY = 0, 1, 2, 3
 _ZH = ("{d}偏低", "{d}偏高", "{d}无记录", "{d}因素")
 _EN = ("low: {d}", "high: {d}", "no record: {d}", "{d} effect")
+SELF_DECLARED = ("（企业自报）", " (self-declared)")
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,19 @@ class ReasonWording:
 
     def texts(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (zh, en) object arrays of shape (features, 4 levels)."""
+        definitions = [FEATURES_BY_NAME[f] for f in self.features]
         zh = np.array(
-            [[t.format(d=FEATURES_BY_NAME[f].description_zh) for t in _ZH] for f in self.features],
+            [
+                [t.format(d=d.description_zh) + (SELF_DECLARED[0] if d.self_declared else "") for t in _ZH]
+                for d in definitions
+            ],
             dtype=object,
         )
         en = np.array(
-            [[t.format(d=FEATURES_BY_NAME[f].description_en) for t in _EN] for f in self.features],
+            [
+                [t.format(d=d.description_en) + (SELF_DECLARED[1] if d.self_declared else "") for t in _EN]
+                for d in definitions
+            ],
             dtype=object,
         )
         return zh, en

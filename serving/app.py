@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from serving.alerts import AlertMetrics
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
-from serving.dashboard import STATIC_DIR, models_page
+from serving.dashboard import STATIC_DIR, models_page, upload
 from serving.dashboard import alerts as alerts_dashboard
 from serving.dashboard import router as dashboard_router
 from serving.dashboard import services as services_pages
@@ -85,8 +85,14 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(services_pages.router)
     app.include_router(alerts_dashboard.router)
     app.include_router(models_page.router)
+    app.include_router(upload.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     return app
 
 

@@ -132,6 +132,7 @@ ScoringPrincipal = Annotated[Principal, Depends(role_in("admin", "analyst", "sco
 ReadingPrincipal = Annotated[Principal, Depends(role_in("admin", "analyst"))]
 AuditorPrincipal = Annotated[Principal, Depends(role_in("auditor"))]
 AdminPrincipal = Annotated[Principal, Depends(role_in("admin"))]
+StewardPrincipal = Annotated[Principal, Depends(role_in("steward"))]
 
 
 async def audit_purpose(

@@ -21,8 +21,8 @@ from data.contracts import ZONES
 from data.errors import ZonecreditError
 from serving.store import api_keys, dashboard_sessions, engine_for
 
-Role = Literal["admin", "analyst", "scorer", "auditor"]
-ROLES: tuple[Role, ...] = ("admin", "analyst", "scorer", "auditor")
+Role = Literal["admin", "analyst", "scorer", "auditor", "steward"]
+ROLES: tuple[Role, ...] = ("admin", "analyst", "scorer", "auditor", "steward")
 PREFIX = "zc"
 KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 
@@ -64,7 +64,7 @@ def create_key(database_url: str, role: str, zones: list[str] | None = None, nam
     """Store a new key's hash and return the key itself (the only time it is ever seen).
 
     ``admin`` keys must name their zones; ``analyst`` and ``scorer`` keys see every zone unless
-    zones are given.
+    zones are given; a ``steward`` (数据管理员) loads data for every zone, so takes no zones.
     """
     if role not in ROLES:
         raise ApiKeyError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
@@ -74,6 +74,8 @@ def create_key(database_url: str, role: str, zones: list[str] | None = None, nam
         raise ApiKeyError(f"unknown zone {', '.join(unknown)}; zones are {', '.join(ZONES)}")
     if role == "admin" and not zones:
         raise ApiKeyError("an admin key is scoped to zones: give at least one --zone")
+    if role == "steward" and zones:
+        raise ApiKeyError("a steward key loads data for every zone: give no --zone")
     key_id = secrets.token_hex(6)
     key = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
     with engine_for(database_url).begin() as connection:

@@ -77,13 +77,20 @@ class Metrics:
         )
 
 
+# Paths that take department exports: their bodies may be as large as ``max_upload_bytes``.
+UPLOAD_PATHS = frozenset({"/v1/batches", "/data/upload"})
+
+
 class RequestMiddleware:
     """Refuses oversized bodies (413), then counts, times and logs every request by route."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, max_body_bytes: int, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,10 +98,11 @@ class RequestMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        limit = self.max_upload_bytes if scope["path"] in UPLOAD_PATHS else self.max_body_bytes
         length = _content_length(scope)
-        if length is not None and length > self.max_body_bytes:
+        if length is not None and length > limit:
             status = 413
-            await _send_json(send, 413, f"request body of {length} bytes exceeds {self.max_body_bytes}")
+            await _send_json(send, 413, f"request body of {length} bytes exceeds {limit}")
             self._observe(scope, status, started)
             return
         received = 0
@@ -103,8 +111,8 @@ class RequestMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:
-                raise BodyTooLarge(self.max_body_bytes)
+            if received > limit:
+                raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -691,7 +691,7 @@ def _cell(value: Any) -> Any:
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option(help="admin (scoped to zones), analyst or scorer.")],
+    role: Annotated[str, typer.Option(help="admin (scoped to zones), analyst, scorer or steward.")],
     zone: Annotated[
         list[str] | None, typer.Option(help="Zone an admin key may see; repeat for several.")
     ] = None,

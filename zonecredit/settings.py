@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=32 * 2**20, ge=1024, description="Largest request body the API reads (bytes)."
     )
+    max_upload_bytes: int = Field(
+        default=4 * 2**30, ge=1024, description="Largest department export an upload may send (bytes)."
+    )
     reload_interval_seconds: float = Field(
         default=30.0, gt=0, description="How often the API checks whether a champion alias moved."
     )

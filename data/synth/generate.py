@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from data.contracts import SOURCES
 from data.errors import InvalidArguments
-from data.synth import observe, truth
+from data.synth import declarations, observe, truth
 from data.synth import params as P
 from data.synth.calendar import month_grid
 from data.synth.world import ZONE_CODES, ChunkWorld, simulate_chunk
@@ -117,6 +117,7 @@ def _write_sources(
         "ip": observe.ip(series),
         "statistics": observe.statistics(series, late),
         "credit_events": observe.credit_events(world),
+        "declarations": declarations.declarations(series),  # last: the other sources' draws stay
     }
     for name, table in tables.items():
         writers[name].write(table, mess_rng)

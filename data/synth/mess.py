@@ -56,6 +56,7 @@ FAULTS: dict[str, dict[str, str | None]] = {
     },
     "ip": {"bad_credit_code": None, "negative_value": "amount", "duplicate_key": None},
     "tax_grade": {"bad_credit_code": None, "duplicate_key": None},
+    "declarations": {"bad_credit_code": None, "negative_value": "revenue", "duplicate_key": None},
 }
 _OUT_OF_RANGE = {"arrears_days": 99_999, "insured_headcount": 2_000_000, "employees": 5_000_000}
 _IMPOSSIBLE_DATES = ("2023-02-30", "2024-04-31", "2022-13-05", "2025-02-29", "2023-06-31")

@@ -31,6 +31,7 @@ FORMS: dict[str, tuple[Form, bool]] = {
     "statistics": ("parquet", True),
     "ip": ("parquet", False),
     "tax_grade": ("parquet", False),
+    "declarations": ("csv", False),
 }
 ENCODING = "gb18030"
 

@@ -80,7 +80,10 @@ from serving.store import score_history
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 DATA_ROLES = ("admin", "analyst")  # the pages of enterprise data
-DASHBOARD_ROLES = (*DATA_ROLES, "auditor")  # scorer keys may not read profiles, so may not sign in
+# scorer keys may not read profiles, so may not sign in; a data steward signs in for data quality
+# and uploads only, and starts on the upload page
+DASHBOARD_ROLES = (*DATA_ROLES, "auditor", "steward")
+STEWARD_HOME = "/data/upload"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
@@ -165,13 +168,16 @@ def viewer_in(*roles: str) -> Callable[[Request, ServiceState], Viewer]:
         if viewer is None:
             raise SignInRequired
         if viewer.principal.role not in roles:
-            raise ApiError(403, f"role {viewer.principal.role} may not see this page")
+            raise ApiError(
+                403, f"role {viewer.principal.role} may not see this page; it needs {' or '.join(roles)}"
+            )
         return viewer
 
     return current_viewer
 
 
 ViewerDep = Annotated[Viewer, Depends(viewer_in(*DATA_ROLES))]
+QualityViewerDep = Annotated[Viewer, Depends(viewer_in(*DATA_ROLES, "steward"))]
 CsrfForm = Annotated[str, Form(max_length=100)]
 DisputeId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
@@ -302,9 +308,12 @@ def _login_page(request: Request, state: Any, message: str | None, status: int, 
 
 
 def _landing(principal: Principal, target: str | None) -> str:
-    # An auditor reads no enterprise data: their first page is the audit log.
+    # An auditor reads no enterprise data: their first page is the audit log; a steward's is the
+    # upload page.
     target = _safe_next(target)
-    return "/audit" if principal.role == "auditor" and target == "/" else target
+    if target == "/" and principal.role in {"auditor", "steward"}:
+        return "/audit" if principal.role == "auditor" else STEWARD_HOME
+    return target
 
 
 @router.get("/login")
@@ -753,7 +762,7 @@ def decide(
 
 
 @router.get("/quality")
-def quality(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+def quality(request: Request, viewer: QualityViewerDep, state: StateDep) -> Response:
     """The data-quality indicators of every loaded batch, newest first."""
     return render(
         request,

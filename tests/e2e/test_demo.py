@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from data.contracts import SOURCES
+
 
 @pytest.mark.slow
 def test_demo_runs_end_to_end_without_serving(tmp_path: Path) -> None:
@@ -35,16 +37,7 @@ def test_demo_runs_end_to_end_without_serving(tmp_path: Path) -> None:
             [*cli, "data", "quality", "--json"], env=env, capture_output=True, text=True, check=True
         ).stdout
     )
-    assert {row["source"] for row in quality} == {
-        "registry",
-        "tax",
-        "tax_grade",
-        "social_security",
-        "utility",
-        "ip",
-        "statistics",
-        "credit_events",
-    }
+    assert {row["source"] for row in quality} == set(SOURCES)
     assert all(row["load_rate"] > 0.95 for row in quality if row["rows_in"] > 100)
     assert sum(row["rows_quarantined"] for row in quality) > 0  # the world's deliberate mess
 

@@ -124,6 +124,24 @@ def served_world(factory: pytest.TempPathFactory) -> ServedWorld:
     return build_served_world(root)
 
 
+def empty_warehouse_settings(factory: pytest.TempPathFactory, name: str, **overrides: object) -> Settings:
+    """Return settings over a new empty warehouse and store (migrated) beside the session's registry,
+    for tests that load data and must not change the scored world."""
+    from serving.store import upgrade_database
+
+    root = factory.mktemp(name)
+    settings = Settings(
+        home=root / "home",
+        database_url=f"sqlite:///{root / 'store.db'}",
+        mlflow_tracking_uri=served_world(factory).tracking_uri,
+        key_cache_seconds=0,
+        warehouse_buckets=4,
+        **overrides,  # type: ignore[arg-type]
+    )
+    upgrade_database(settings.resolved_database_url)
+    return settings
+
+
 def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> list[str]:
     """Return scored credit codes (of one zone), for tests to ask about."""
     import sqlalchemy as sa

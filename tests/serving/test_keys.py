@@ -46,6 +46,7 @@ def test_revoked_and_forged_keys_do_not_verify(url):
         ("root", None, "unknown role"),
         ("admin", None, "scoped to zones"),
         ("analyst", ["mars"], "unknown zone"),
+        ("steward", ["teda"], "every zone"),
     ],
 )
 def test_bad_key_requests(url, role, zones, message):

@@ -47,7 +47,7 @@ def test_unknown_source_is_a_clear_error(home: Path) -> None:
 
 def test_sources_lists_every_contract_with_aliases() -> None:
     payload = json.loads(runner.invoke(app, ["data", "sources", "--json"]).stdout)
-    assert len(payload) == 8
+    assert len(payload) == 9
     aliases = {a for c in payload["tax"]["columns"] for a in c["aliases"]}
     assert {"统一社会信用代码", "所属期", "增值税应纳税额"} <= aliases
 
