@@ -594,7 +594,7 @@ def explain_enterprise(
         "improvement": {
             "zh": first["improvement_zh"],
             "en": first["improvement_en"],
-            "pd": float(first["improvement_pd"]),
+            "pd": round(float(first["improvement_pd"]), 6),  # rounded as the score's PD is
             "grade": first["improvement_grade"],
             "reaches_next_grade": bool(first["improvement_reaches_next_grade"]),
         },

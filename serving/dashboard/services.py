@@ -15,6 +15,7 @@ from fastapi import Path as PathParam
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from models.policy import load_policy
 from serving.dashboard.i18n import Lang
 from serving.dashboard.routes import (
     CsrfForm,
@@ -204,6 +205,7 @@ def _inspections(
         page="services",
         tab="inspections",
         policy=policy,
+        rates=load_policy().inspection_rate,
         draws=draws,
         zones=visible_zones(viewer.principal),
         classes=CLASSES,
