@@ -17,6 +17,7 @@ from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR
 from serving.dashboard import alerts as alerts_dashboard
+from serving.dashboard import economy as economy_dashboard
 from serving.dashboard import router as dashboard_router
 from serving.deps import ServiceState
 from serving.errors import install_handlers
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(api_router)
     app.include_router(dashboard_router)
     app.include_router(alerts_dashboard.router)
+    app.include_router(economy_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
     return app
