@@ -20,7 +20,7 @@ import pandas as pd
 from data.contracts import SOURCES
 from data.corrections import read_corrections
 from data.warehouse import committed_batches, read_source
-from features.pointintime import as_timestamp, known_records
+from features.pointintime import as_timestamp, known_records, latest_versions
 from features.registry import INDUSTRY_SECTIONS
 from serving.batch import live_as_of
 from serving.errors import ApiError
@@ -68,8 +68,19 @@ def warehouse_fingerprint(home: Path) -> tuple[str, ...]:
     return tuple(f"{s}/{b.name}" for s in SOURCES for b in committed_batches(s, home))
 
 
-def _known(source: str, home: Path, as_of: pd.Timestamp, corrections: pd.DataFrame) -> pd.DataFrame:
-    return known_records(read_source(source, home), SOURCES[source], as_of, corrections)
+def _known(
+    source: str, home: Path, as_of: pd.Timestamp, corrections: pd.DataFrame, columns: list[str]
+) -> pd.DataFrame:
+    """Return ``columns`` of a source's records as known on ``as_of`` (keys and lineage read too)."""
+    contract = SOURCES[source]
+    wanted = list(
+        dict.fromkeys([*contract.key, str(contract.period_column), *columns, "reported_on", "loaded_at"])
+    )
+    known = known_records(read_source(source, home, columns=wanted), contract, as_of, corrections, False)
+    repeated = known.duplicated(list(contract.key), keep=False).to_numpy()  # restated records only
+    if not repeated.any():
+        return known
+    return pd.concat([known[~repeated], latest_versions(known[repeated], contract)])
 
 
 def _registrations(registry: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -104,27 +115,34 @@ def monthly_levels(home: Path, as_of: date, database_url: str) -> pd.DataFrame:
     """
     stamp = as_timestamp(as_of)
     corrections = read_corrections(as_of, database_url)
-    key = (str(home), warehouse_fingerprint(home), len(corrections), stamp)
+    newest = str(corrections["correction_id"].iloc[-1]) if len(corrections) else None
+    key = (str(home), warehouse_fingerprint(home), len(corrections), newest, stamp)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    registry = _registrations(_known("registry", home, stamp, corrections), stamp)
+    registry = _registrations(
+        _known("registry", home, stamp, corrections, ["zone", "industry", "established_on"]), stamp
+    )
     parts = []
     for source in ("tax", "social_security", "utility", "statistics", "ip"):
-        frame = _known(source, home, stamp, corrections)
-        period = SOURCES[source].period_column
-        frame = frame.join(registry[["zone", "industry"]], on="credit_code", how="inner")
+        measures = {m: column for m, (s, column, _) in MEASURES.items() if s == source}
+        frame = _known(source, home, stamp, corrections, [c for c in measures.values() if c])
+        period = str(SOURCES[source].period_column)
+        where = registry.index.get_indexer(pd.Index(frame["credit_code"]))  # -1: no registration known
+        frame = frame.iloc[where >= 0].assign(
+            zone=registry["zone"].to_numpy()[where[where >= 0]],
+            industry=registry["industry"].to_numpy()[where[where >= 0]],
+        )
         if source == "ip":
             frame = frame.assign(event_on=frame["event_on"].dt.to_period("M").dt.start_time)
         values = {
             m: (frame[column].astype(float) if column else pd.Series(1.0, index=frame.index))
-            for m, (s, column, _) in MEASURES.items()
-            if s == source
+            for m, column in measures.items()
         }
         if source == "tax":
             values["invoicing_enterprises"] = (frame["vat_sales"] > 0).astype(float)
-        parts.append(_monthly_totals(frame, str(period), values))
+        parts.append(_monthly_totals(frame, period, values))
     parts.append(
         _monthly_totals(registry, "established", {"new_registrations": pd.Series(1.0, registry.index)})
     )
