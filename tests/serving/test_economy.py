@@ -99,3 +99,16 @@ def test_bad_parameters_are_422_with_the_reason(client: TestClient, keys: Keys, 
 def test_unknown_zone_is_422(client: TestClient, keys: Keys):
     response = _economy(client, keys.analyst, "atlantis")
     assert response.status_code == 422 and "unknown zone" in response.text
+
+
+def test_the_page_compares_the_analysts_zones_and_refuses_a_bad_frequency(client: TestClient, keys: Keys):
+    from tests.serving.test_dashboard import sign_in
+
+    analyst, _ = sign_in(client, keys.analyst)
+    page = analyst.get("/economy", params={"zone": "hitech"})
+    assert page.status_code == 200 and "高新区" in page.text
+    compared = page.text.split('id="economy-zones"')[1]
+    assert compared.count("<tr") - 1 == len(_economy(client, keys.analyst, "hitech").json()["comparison"])
+    assert "采购额" in page.text
+    refused = analyst.get("/economy", params={"frequency": "weekly"})
+    assert refused.status_code == 422 and "frequency must be one of" in refused.text
