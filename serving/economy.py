@@ -311,7 +311,10 @@ def economy_for(
         raise ApiError(
             422, f"unknown industry section {industry!r}; sections are {', '.join(INDUSTRY_SECTIONS)}"
         )
-    latest = live_as_of(settings.home)
+    try:
+        latest = live_as_of(settings.home)
+    except ValueError as exc:  # nothing committed yet
+        raise ApiError(404, f"no data for zone {zone} yet: {exc}") from None
     as_of = as_of or latest
     if as_of > latest:
         raise ApiError(422, f"as_of {as_of} is after the latest date the data support ({latest})")

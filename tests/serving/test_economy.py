@@ -112,3 +112,14 @@ def test_the_page_compares_the_analysts_zones_and_refuses_a_bad_frequency(client
     assert "采购额" in page.text
     refused = analyst.get("/economy", params={"frequency": "weekly"})
     assert refused.status_code == 422 and "frequency must be one of" in refused.text
+
+
+def test_an_empty_warehouse_is_a_404_not_a_crash(tmp_path, settings):
+    from serving.economy import economy_for
+    from serving.errors import ApiError
+    from serving.keys import Principal
+
+    empty = settings.model_copy(update={"home": tmp_path})
+    with pytest.raises(ApiError) as refused:
+        economy_for(Principal("k", "analyst", "analyst", None), empty, "teda")
+    assert refused.value.status == 404 and "no data for zone teda yet" in str(refused.value)
