@@ -18,6 +18,7 @@ from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
 from serving.dashboard import STATIC_DIR, models_page, upload
 from serving.dashboard import alerts as alerts_dashboard
+from serving.dashboard import economy as economy_dashboard
 from serving.dashboard import router as dashboard_router
 from serving.dashboard import services as services_pages
 from serving.dashboard.audit import router as audit_page_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(alerts_dashboard.router)
     app.include_router(models_page.router)
     app.include_router(upload.router)
+    app.include_router(economy_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         RequestMiddleware,

@@ -463,6 +463,73 @@ TEXT: dict[str, tuple[str, str]] = {
     "upload.rows": ("行", "rows"),
     "upload.to_quality": ("查看数据质量", "See it on the data-quality page"),
     "upload.another": ("再上传一个文件", "Upload another file"),
+    # issue 20: zone economy
+    "nav.economy": ("园区经济", "Economy"),
+    "economy.title": ("园区经济运行", "Zone economy"),
+    "economy.hint": (
+        "按截至 {as_of} 已报送的数据汇总（未报送的月份不计入），同比为与上年同期相比。",
+        "Summed from the records reported by {as_of} (months not yet reported are left out); "
+        "growth is against the same period a year before.",
+    ),
+    "economy.frequency": ("频度", "Frequency"),
+    "economy.monthly": ("月度", "monthly"),
+    "economy.quarterly": ("季度", "quarterly"),
+    "economy.latest": ("最新一期（{period}）", "Latest period ({period})"),
+    "economy.measure": ("指标", "Measure"),
+    "economy.value": ("数值", "Value"),
+    "economy.yoy": ("同比", "YoY"),
+    "economy.period": ("期间", "Period"),
+    "economy.quarterly_only": (
+        "营业收入、工业总产值、利润总额和研发费用来自季度统计，请选择季度频度查看。",
+        "Revenue, output value, profit and R&D expense come from the quarterly statistics: choose quarterly.",
+    ),
+    "economy.vat_sales": ("应税销售额", "taxable sales"),
+    "economy.vat_payable": ("增值税", "VAT"),
+    "economy.cit_prepaid": ("所得税预缴", "CIT prepaid"),
+    "economy.invoicing_enterprises": ("有销售额企业数", "enterprises with sales"),
+    "economy.insured_headcount": ("参保人数", "insured headcount"),
+    "economy.electricity_kwh": ("用电量", "electricity"),
+    "economy.revenue": ("营业收入", "revenue"),
+    "economy.output_value": ("工业总产值", "output value"),
+    "economy.profit": ("利润总额", "profit"),
+    "economy.rd_expense": ("研发费用", "R&D expense"),
+    "economy.ip_events": ("知识产权事件", "IP events"),
+    "economy.new_registrations": ("新设企业", "new enterprises"),
+    "economy.chart_taxes": ("税收与销售同比（%）", "Taxes and sales, YoY (%)"),
+    "economy.chart_activity": ("就业、用电与创新同比（%）", "Jobs, electricity and innovation, YoY (%)"),
+    "economy.chart_statistics": ("统计指标同比（%）", "Statistics, YoY (%)"),
+    "economy.index": ("工业税电景气指数（参考）", "Tax–electricity index (reference)"),
+    "economy.index_latest": (
+        "最新一期（{period}）指数，100 为荣枯线：",
+        "Index for {period} (100 = neutral):",
+    ),
+    "economy.index_short": ("景气指数", "index"),
+    "economy.production_readiness": ("生产准备", "production readiness"),
+    "economy.capacity": ("产能规模", "capacity"),
+    "economy.sales": ("销售成果", "sales"),
+    "economy.not_computed": ("未能计算及替代的部分", "What could not be computed, and what stands in"),
+    "economy.note_readiness": (
+        "生产准备：参考口径含新增扩容量（0.25）、新增税务登记（0.25）和采购额（0.50）；本平台无用电扩容和进项采购数据，"
+        "仅以工商登记的新设企业数同比代替。",
+        "Production readiness: the reference weighs new electricity capacity 0.25, new tax registrations "
+        "0.25 and purchases 0.50; we hold no capacity applications or purchase invoices, so it is the "
+        "new-enterprise ratio from the registry alone.",
+    ),
+    "economy.note_sales": (
+        "销售成果：开票金额以增值税应税销售额代替，开票户数以有应税销售额的企业数代替。",
+        "Sales: invoiced amount is taken as VAT taxable sales, invoicing enterprises as those with "
+        "positive taxable sales (no invoice feed).",
+    ),
+    "economy.note_missing": (
+        "某一分项缺少上年同期数据时不计入当期，其余权重按比例放大至合计为 1。",
+        "A component without its year-before value is left out of that period and the other weights "
+        "are rescaled to sum to 1.",
+    ),
+    "economy.by_industry": ("分行业（门类，最新一期）", "By industry section (latest period)"),
+    "economy.zones": ("园区对比（各园区最新一期）", "Zones compared (each zone's latest period)"),
+    "economy.empty": ("该园区暂无已报送的数据。", "No reported data for this zone yet."),
+    "overview.alerts": ("最新预警提示", "Latest alerts"),
+    "overview.all_alerts": ("全部预警提示", "All alerts"),
 }
 
 

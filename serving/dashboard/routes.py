@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from data.errors import ZonecreditError
 from data.quality import quality_rows
 from models.activity import COMPONENTS
+from serving.alerts import alert_page
 from serving.batch import explain_enterprise
 from serving.dashboard import charts
 from serving.dashboard.i18n import TEXT, Lang, translator
@@ -86,6 +87,7 @@ DASHBOARD_ROLES = (*DATA_ROLES, "auditor", "steward")
 STEWARD_HOME = "/data/upload"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
+OVERVIEW_ALERTS = 5  # the newest alerts of the zone on the overview; /alerts holds them all
 RISKIEST_FIRST: Sort = "score"  # a risk ranking opens on the lowest scores
 # Data-quality status of a batch by its load rate: "good" from the first bound, "watch" from the second.
 LOAD_RATE_BOUNDS = (0.99, 0.95)
@@ -404,6 +406,7 @@ def overview(request: Request, viewer: ViewerDep, state: StateDep, zone: str | N
         classes = distribution(connection, principal, "supervision_class", zone)
         months = activity_months(connection, principal, zone)
         counts = warning_counts(connection, principal, zone)
+        alerts = alert_page(connection, principal.zones, None, zone, OVERVIEW_ALERTS)
     _audit(state, viewer, "GET /", detail=zone)
     series = [(t("series.index"), [m["index"] for m in months])]
     series += [(t(f"series.{c}"), [m["components"][c] for m in months]) for c in COMPONENTS]
@@ -433,6 +436,7 @@ def overview(request: Request, viewer: ViewerDep, state: StateDep, zone: str | N
         if months
         else None,
         counts=counts,
+        alerts=alerts,
         quality=_quality(state.settings.home, latest_only=True),
     )
 

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,47 @@ def test_admin_sees_champions_and_own_classes_but_not_the_validation(browser, mo
     assert tab.locator("#validation-lights").count() == 0 and tab.locator("#migration").count() == 0
     assert tab.locator("svg[aria-label='supervision classes (%)'] rect").count() >= 4
     tab.context.close()
+
+
+def test_zone_economy_page_shows_growth_the_index_and_the_zones(page, site: Site):
+    page.goto("/economy")
+    assert page.inner_text("h1").startswith("园区经济运行")
+    assert page.locator("#economy-latest tr[data-measure=vat_sales]").count() == 1
+    assert page.locator("svg.chart").count() >= 3, "taxes, activity and the index are drawn"
+    assert "采购额" in page.inner_text("#index-notes"), "the page says what the index could not compute"
+    zones = page.locator("#economy-zones tbody tr").count()
+    assert zones == 1, "a teda administrator compares only the zones it may see"
+    page.select_option("select[name=frequency]", "quarterly")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*frequency=quarterly.*"))
+    assert page.locator("#economy-latest tr[data-measure=revenue]").count() == 1
+    assert page.locator("svg.chart").count() >= 4, "quarterly adds the statistics chart"
+    page.screenshot(
+        path=str(Path(__file__).resolve().parents[2] / "docs" / "zone-economy.png"), full_page=True
+    )
+    shoot(page, "economy")
+
+
+def test_overview_lists_the_zones_latest_alerts_with_a_link_to_all(page, site: Site):
+    import sqlalchemy as sa
+
+    from serving.alerts import alert_rows
+    from serving.store import alerts, engine_for
+
+    code = some_codes(site.settings, "teda", 1)[0]
+    after = {"credit_code": code, "zone": "teda", "name": "e2e", "as_of": date(2024, 10, 31)}
+    after |= {"supervision_class": "D", "activity_score": 50.0, "serious_records": 0.0}
+    before = {code: {"supervision_class": "A", "activity_score": 50.0, "serious_records": 0.0}}
+    rows = alert_rows(before, [after], floor=30.0, trigger="batch", now=datetime.now())
+    engine = engine_for(site.settings.resolved_database_url)
+    with engine.begin() as connection:
+        ids = [connection.execute(alerts.insert().values(r)).inserted_primary_key[0] for r in rows]
+    try:
+        page.goto("/")
+        assert "A → D" in page.inner_text("#overview-alerts")
+        page.click("#overview-all-alerts")
+        page.wait_for_url(re.compile(r".*/alerts\?zone=teda$"))
+        assert page.locator("#alert-list tr.alert-class_drop").count() >= 1
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.delete(alerts).where(alerts.c.alert_id.in_(ids)))
