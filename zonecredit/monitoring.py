@@ -22,7 +22,7 @@ def monitor_stored_scores(settings: Settings, as_of: date, version: str) -> dict
 
     wanted = ("credit_code", "as_of", "pd", "score", "supervision_class", "policy_version")
     query = sa.select(*(score_history.c[c] for c in wanted)).where(
-        score_history.c.model_version == version, score_history.c.trigger == "batch"
+        score_history.c.model_version == version, score_history.c.trigger == "month_end"
     )
     with engine_for(settings.resolved_database_url).connect() as connection:
         stored = pd.read_sql(query, connection)

@@ -120,7 +120,7 @@ def test_admin_filters_the_ranking_and_opens_an_enterprise(page, site: Site):
 
 
 def test_admin_upholds_a_dispute_and_sees_the_rescore(page, site: Site):
-    code, event_id = disputable_record(site.settings, "teda", skip=2)
+    code, event_id = disputable_record(site.settings, "teda", skip=1)
     page.goto(f"/enterprises/{code}")
     before = page.inner_text("#score-value")
     page.select_option("#file-dispute select[name=event_id]", event_id)

@@ -108,6 +108,13 @@ def _operations(base_url: str) -> Iterator[tuple[str, str, list[dict]]]:
             yield method.upper(), path, operation.get("parameters", [])
 
 
+class _AnyId(dict):
+    """Path values for the operation under test; an id no test names (a report number, a draw) is 1."""
+
+    def __missing__(self, key: str) -> str:
+        return "1"
+
+
 def test_injection_strings_in_every_api_parameter_get_a_4xx_or_an_answer(live, settings_code):
     base_url, _, keys = live
     known = {"credit_code": settings_code, "zone": "teda", "dispute_id": "1"}
@@ -118,8 +125,8 @@ def test_injection_strings_in_every_api_parameter_get_a_4xx_or_an_answer(live, s
             body = {"status": "under_review"} if method == "PATCH" else None
             for parameter, text in ((p, t) for p in parameters for t in INJECTIONS):
                 where, name = parameter["in"], parameter["name"]
-                values = known | ({name: quote(text, safe="")} if where == "path" else {})
-                url = path.format(**values)
+                values = _AnyId(known | ({name: quote(text, safe="")} if where == "path" else {}))
+                url = path.format_map(values)
                 params = {name: text} if where == "query" else {}
                 headers = _bearer(caller) | ({name: text} if where == "header" and text.isprintable() else {})
                 response = api.request(method, url, params=params, headers=headers, json=body)

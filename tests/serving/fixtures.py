@@ -156,10 +156,12 @@ def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> l
 
 
 def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str, str]:
-    """Return (credit code, event id) of an abnormal-operation listing that is the only negative record
+    """Return (credit code, event id) of a listing, breach or penalty that is the only negative record
     in force for an enterprise scored in ``zone``, so that revoking it moves the score.
 
-    ``skip`` picks another enterprise, so that tests that uphold disputes do not meet each other.
+    Abnormal-operation listings come first (they move a score most), then breached commitments and
+    general or serious penalties. ``skip`` picks another enterprise, so that tests that uphold
+    disputes do not meet each other.
     """
     from serving.queries import credit_records, record_status
 
@@ -167,9 +169,13 @@ def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str
     status = record_status(records, AS_OF_DATES[-1])
     counting = status[status["status"].isin(["listed", "repairable", "waiting", "in_force"])]
     alone = counting[counting.groupby("credit_code")["event_id"].transform("size") == 1]
-    listed = alone[alone["kind"] == "abnormal_operation"].sort_values("credit_code")
-    assert len(listed) > skip, f"the small world has enough abnormal-operation listings in {zone}"
-    row = listed.iloc[-1 - skip]
+    kinds = {"abnormal_operation": 0, "commitment_breached": 1, "admin_penalty": 2}
+    listed = alone[alone["kind"].isin(list(kinds)) & (alone["severity"] != "minor")]
+    listed = listed.assign(order=listed["kind"].map(kinds)).sort_values(
+        ["order", "credit_code"], ascending=[True, False]
+    )
+    assert len(listed) > skip, f"the small world has enough disputable records in {zone}"
+    row = listed.iloc[skip]
     return str(row["credit_code"]), str(row["event_id"])
 
 

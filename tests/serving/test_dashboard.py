@@ -147,7 +147,7 @@ def test_language_defaults_to_chinese_and_switches_to_english(client: TestClient
 
 
 def test_only_admins_decide_disputes_and_a_decision_needs_a_reason(client: TestClient, keys: Keys, settings):
-    code, event_id = disputable_record(settings, "teda", skip=1)
+    code, event_id = disputable_record(settings, "teda", skip=2)
     admin, _ = sign_in(client, keys.admin_teda)
     analyst, _ = sign_in(client, keys.analyst)
     page = admin.get(f"/enterprises/{code}")
