@@ -293,8 +293,12 @@ def test_draw_is_reproducible_from_its_seed_and_stored(api, keys: Keys):
     ).json()
     drawn = first.json()
     assert len(drawn["items"]) == 12 and drawn["items"] == again["items"] != other["items"]
-    share = {c: drawn["drawn_by_class"][c] / n for c, n in drawn["population_by_class"].items() if n}
-    assert share["D"] == max(share.values()), "class D is drawn at the highest rate"
+    population, by_class = drawn["population_by_class"], drawn["drawn_by_class"]
+    rates = load_policy().inspection_rate
+    weight = {c: rates[c] * n for c, n in population.items()}
+    for c, n in population.items():  # each class gets its rate-weighted share of 12, give or take rounding
+        expected = 12 * weight[c] / sum(weight.values())
+        assert abs(by_class.get(c, 0) - expected) < 1 or by_class.get(c, 0) == n, (c, by_class, population)
     assert all(len(i["inspectors"]) == 2 for i in drawn["items"])
     stored = api.get(f"/v1/inspections/{drawn['draw_id']}", headers=Keys.header(keys.analyst)).json()
     assert stored["items"] == drawn["items"] and stored["seed"] == 2026 and stored["drawn_by"]
@@ -332,8 +336,8 @@ def test_clearout_case_moves_through_its_steps(api, keys: Keys, service_settings
         api.post("/v1/clearouts", json={"zone": "teda"}, headers=Keys.header(keys.admin_teda)).json()["items"]
         == []
     )
-    case = queue["items"][0]
-    assert case["records"] and case["batches"] >= 2 and case["status"] == "candidate"
+    case = next(c for c in queue["items"] if c["status"] == "candidate")  # the browser test moves another
+    assert case["records"] and case["batches"] >= 2
     url = f"/v1/clearouts/{case['case_id']}"
     admin = Keys.header(keys.admin_teda, "clearout")
     early = api.patch(url, json={"status": "cleared", "reason": "too soon"}, headers=admin)
