@@ -10,7 +10,6 @@ concentration, migration and PD month by month. Both reports are written as JSON
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
+from models.reports import save_report
 from models.scale import GRADES, grades
 from models.scoring import registered_name
 from training.evaluate import load_champion
@@ -35,8 +35,6 @@ from training.validation import (
     scored_frame,
     validation_report,
 )
-
-REPORTS_DIR = "validation"
 
 
 def initial_report(kind: str, version: str) -> tuple[str, dict[str, Any] | None]:
@@ -97,7 +95,7 @@ def validate(
         "class_shares": model.policy.class_shares(scored.loc[at == current, "supervision_class"].to_numpy()),
     }
     report["as_of"] = f"{current:%Y-%m-%d}"
-    return _save(home, f"{kind}-validation-{current:%Y-%m-%d}", report)
+    return _save(home, kind, "validation", f"{current:%Y-%m-%d}", report)
 
 
 def monitor_run(
@@ -161,12 +159,10 @@ def monitor_run(
             suffixes=("", "_before"),
         )
         report["migration"] = migration(both["grade_before"].to_numpy(), both["grade"].to_numpy(), GRADES)
-    return _save(home, f"{kind}-monitoring-{report['as_of']}", report)
+    return _save(home, kind, "monitoring", str(report["as_of"]), report)
 
 
-def _save(home: Path, name: str, report: dict[str, Any]) -> dict[str, Any]:
+def _save(home: Path, kind: str, what: str, as_of: str, report: dict[str, Any]) -> dict[str, Any]:
     report = json_safe(report)
-    folder = Path(home) / REPORTS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    save_report(home, kind, what, as_of, report)
     return report

@@ -8,13 +8,13 @@ administrators see the champions and the supervision classes of their own zones.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from models.reports import latest_report
 from models.scoring import CHAMPION, KINDS, registered_name
 from serving.dashboard import charts
 from serving.dashboard.routes import DashboardRoute, ViewerDep, render
@@ -23,13 +23,6 @@ from serving.queries import CLASSES, GRADES, distribution
 
 router = APIRouter(route_class=DashboardRoute, include_in_schema=False)
 METRICS = ("test_auc", "test_ks", "test_ece", "test_brier")
-REPORTS_DIR = "validation"  # training.monitoring writes here
-
-
-def latest_report(home: Path, kind: str, what: str) -> dict[str, Any] | None:
-    """Return the newest ``{kind}-{what}-YYYY-MM-DD.json`` report under HOME/validation, if any."""
-    files = sorted((Path(home) / REPORTS_DIR).glob(f"{kind}-{what}-*.json"))
-    return json.loads(files[-1].read_text(encoding="utf-8")) if files else None
 
 
 def champion_cards(tracking_uri: str, ui_url: str) -> list[dict[str, Any]]:
