@@ -1,4 +1,4 @@
-"""Pieces the services share: reading feature figures, CSV cells that stay data, ingesting records."""
+"""Pieces the services share: reading feature figures, hashing exports, ingesting records they write."""
 
 from __future__ import annotations
 
