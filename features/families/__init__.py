@@ -1,0 +1,1 @@
+"""Feature families: each module declares its features and computes them (see ``base``)."""
