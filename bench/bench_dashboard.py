@@ -46,8 +46,8 @@ def fill_store(database_url: str, enterprises: int, seed: int = 7) -> None:
     """Write ``enterprises`` synthetic enterprises with a latest score each, and warnings for ~6%."""
     import sqlalchemy as sa
 
-    from data.contracts import ZONES
     from data.credit_code import generate_credit_codes
+    from data.vocabulary import ZONES
     from serving.store import engine_for, latest_scores, upgrade_database, warnings
     from serving.store import enterprises as enterprise_table
 

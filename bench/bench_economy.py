@@ -27,9 +27,10 @@ def run(enterprises: int, months: int) -> str:
 
 
 def _measure(root: Path, enterprises: int, months: int) -> str:
-    from data.contracts import SOURCES, ZONES
+    from data.contracts import SOURCES
     from data.ingest import ingest_files
     from data.synth import generate_world
+    from data.vocabulary import ZONES
     from data.warehouse import read_source
     from serving.batch import live_as_of
     from serving.economy import zone_economy

@@ -13,40 +13,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from data.vocabulary import (
+    CREDIT_EVENT_KINDS,
+    DECLARATION_CHANNELS,
+    ENTITY_TYPES,
+    IP_KINDS,
+    REGISTRY_STATUSES,
+    SEVERITIES,
+    TAX_GRADES,
+    ZONES,
+)
+
 Kind = Literal["code", "text", "date", "month", "quarter", "year", "int", "float", "bool", "choice"]
 Grain = Literal["monthly", "quarterly", "yearly", "event", "history"]
-
-ZONES: dict[str, str] = {
-    "teda": "经开区",
-    "bonded": "保税区",
-    "hitech": "高新区",
-    "dongjiang": "东疆",
-    "ecocity": "生态城",
-}
-ENTITY_TYPES = ("1", "2", "3")  # enterprise, individual business, cooperative (code position 2)
-REGISTRY_STATUSES = ("active", "revoked", "deregistered")
-TAX_GRADES = ("A", "B", "M", "C", "D")
-IP_KINDS = (
-    "invention_application",
-    "invention_grant",
-    "utility_grant",
-    "design_grant",
-    "trademark",
-    "pledge",
-    "lapse",
-    "infringement_penalty",
-)
-CREDIT_EVENT_KINDS = (
-    "admin_penalty",
-    "abnormal_operation",
-    "serious_dishonesty",
-    "judgment_defaulter",
-    "commitment_made",
-    "commitment_breached",
-    "honor",
-)
-SEVERITIES = ("minor", "general", "serious")
-DECLARATION_CHANNELS = ("self_report", "project_application", "survey")
 
 
 @dataclass(frozen=True)

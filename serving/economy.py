@@ -19,8 +19,8 @@ import pandas as pd
 
 from data.contracts import SOURCES
 from data.corrections import read_corrections
+from data.vocabulary import INDUSTRY_SECTIONS
 from data.warehouse import committed_batches, read_source
-from features.families.registration import INDUSTRY_SECTIONS
 from features.pointintime import as_timestamp, known_records, latest_versions
 from serving.batch import live_as_of
 from serving.errors import ApiError

@@ -17,8 +17,8 @@ from typing import Literal
 
 import sqlalchemy as sa
 
-from data.contracts import ZONES
 from data.errors import ZonecreditError
+from data.vocabulary import ZONES
 from serving.store import api_keys, dashboard_sessions, engine_for
 
 Role = Literal["admin", "analyst", "scorer", "auditor", "steward"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from data.contracts import CREDIT_EVENT_KINDS, IP_KINDS, SEVERITIES, TAX_GRADES
 from data.synth import params as P
 from data.synth.world import ZONE_CODES, ChunkWorld, sigmoid
+from data.vocabulary import CREDIT_EVENT_KINDS, IP_KINDS, SEVERITIES, TAX_GRADES
 
 _IND = [P.INDUSTRIES[c] for c in P.INDUSTRY_CODES]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data.vocabulary import CREDIT_EVENT_KIND_NAMES, SEVERITIES, SEVERITY_NAMES
 from features import rules
 from features.families.base import (
     DOWN,
@@ -21,28 +22,45 @@ from features.families.base import (
     total,
 )
 
-_CREDIT_KINDS_ZH = {
-    "admin_penalty": ("行政处罚", "administrative penalties", UP),
-    "abnormal_operation": ("经营异常名录", "abnormal-operation listings", UP),
-    "serious_dishonesty": ("严重失信名单", "serious-dishonesty listings", UP),
-    "judgment_defaulter": ("失信被执行人", "judgment-defaulter listings", UP),
-    "commitment_breached": ("违背信用承诺", "breached credit commitments", UP),
-    "commitment_made": ("信用承诺", "credit commitments made", DOWN),
-    "honor": ("表彰荣誉", "honours", DOWN),
+# Every record kind of the vocabulary, in column order: English wording of a count and its risk
+# sense (the Chinese names are the vocabulary's).
+KINDS = {
+    "admin_penalty": ("administrative penalties", UP),
+    "abnormal_operation": ("abnormal-operation listings", UP),
+    "serious_dishonesty": ("serious-dishonesty listings", UP),
+    "judgment_defaulter": ("judgment-defaulter listings", UP),
+    "commitment_breached": ("breached credit commitments", UP),
+    "commitment_made": ("credit commitments made", DOWN),
+    "honor": ("honours", DOWN),
 }
-_SEVERITY_ZH = {"minor": "轻微", "general": "一般", "serious": "严重"}
 
 
 def _declare() -> list[FeatureDef]:
     s = "credit_events"
     return [
         *[
-            feature(f"ce_{k}_count_12m", f"近12个月{zh}次数", f"{en} in 12 months", s, 12, d, False)
-            for k, (zh, en, d) in _CREDIT_KINDS_ZH.items()
+            feature(
+                f"ce_{k}_count_12m",
+                f"近12个月{CREDIT_EVENT_KIND_NAMES[k]}次数",
+                f"{en} in 12 months",
+                s,
+                12,
+                d,
+                False,
+            )
+            for k, (en, d) in KINDS.items()
         ],
         *[
-            feature(f"ce_{k}_count_36m", f"近36个月{zh}次数", f"{en} in 36 months", s, 36, d, False)
-            for k, (zh, en, d) in _CREDIT_KINDS_ZH.items()
+            feature(
+                f"ce_{k}_count_36m",
+                f"近36个月{CREDIT_EVENT_KIND_NAMES[k]}次数",
+                f"{en} in 36 months",
+                s,
+                36,
+                d,
+                False,
+            )
+            for k, (en, d) in KINDS.items()
         ],
         *[
             feature(
@@ -54,7 +72,7 @@ def _declare() -> list[FeatureDef]:
                 UP,
                 False,
             )
-            for sev, zh in _SEVERITY_ZH.items()
+            for sev, zh in SEVERITY_NAMES.items()
         ],
         feature(
             "ce_active_unrepaired_total",
@@ -204,10 +222,10 @@ def compute(events: pd.DataFrame, enterprises: pd.Index, as_of: pd.Timestamp) ->
     shown_days = -days_between(as_of, rules.display_start(events))
     repaired_ago = months_between(events["repaired_on"], as_of)
     columns: Columns = {}
-    for k in rules.NEGATIVE_KINDS + rules.POSITIVE_KINDS:
+    for k in KINDS:
         columns[f"ce_{k}_count_12m"] = count(rows, (kind == k) & (months_ago < 12), n)
         columns[f"ce_{k}_count_36m"] = count(rows, (kind == k) & (months_ago < 36), n)
-    for sev in ("minor", "general", "serious"):
+    for sev in SEVERITIES:
         columns[f"ce_negative_{sev}_count_36m"] = count(
             rows, negative & (severity == sev) & (months_ago < 36), n
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data.contracts import SOURCES
+from data.vocabulary import IP_KIND_NAMES, IP_KINDS
 from features.families.base import (
     DOWN,
     NONE,
@@ -20,16 +20,26 @@ from features.families.base import (
     total,
 )
 
-_IP_KINDS_ZH = {
-    "invention_application": ("发明专利申请", "invention applications", DOWN),
-    "invention_grant": ("发明专利授权", "invention grants", DOWN),
-    "utility_grant": ("实用新型授权", "utility-model grants", DOWN),
-    "design_grant": ("外观设计授权", "design grants", DOWN),
-    "trademark": ("商标注册", "trademarks", DOWN),
-    "pledge": ("知识产权质押", "IP pledges", NONE),
-    "lapse": ("专利失效", "patent lapses", UP),
-    "infringement_penalty": ("侵权处罚", "infringement penalties", UP),
+# Every IP kind of the vocabulary, in its order: English wording of a count and its risk sense.
+_IP_KINDS = {
+    "invention_application": ("invention applications", DOWN),
+    "invention_grant": ("invention grants", DOWN),
+    "utility_grant": ("utility-model grants", DOWN),
+    "design_grant": ("design grants", DOWN),
+    "trademark": ("trademarks", DOWN),
+    "pledge": ("IP pledges", NONE),
+    "lapse": ("patent lapses", UP),
+    "infringement_penalty": ("infringement penalties", UP),
 }
+# Kinds also counted over the last 12 months.
+_COUNTED_12M = (
+    "invention_application",
+    "invention_grant",
+    "utility_grant",
+    "trademark",
+    "pledge",
+    "infringement_penalty",
+)
 
 
 def _declare() -> list[FeatureDef]:
@@ -37,27 +47,28 @@ def _declare() -> list[FeatureDef]:
     act = {"infringement_penalty": True, "lapse": True}
     return [
         *[
-            feature(f"ip_{k}_count_total", f"累计{zh}数", f"{en} to date", s, None, d, act.get(k, False))
-            for k, (zh, en, d) in _IP_KINDS_ZH.items()
+            feature(
+                f"ip_{k}_count_total",
+                f"累计{IP_KIND_NAMES[k]}数",
+                f"{_IP_KINDS[k][0]} to date",
+                s,
+                None,
+                _IP_KINDS[k][1],
+                act.get(k, False),
+            )
+            for k in IP_KINDS
         ],
         *[
             feature(
                 f"ip_{k}_count_12m",
-                f"近12个月{_IP_KINDS_ZH[k][0]}数",
-                f"{_IP_KINDS_ZH[k][1]} in 12 months",
+                f"近12个月{IP_KIND_NAMES[k]}数",
+                f"{_IP_KINDS[k][0]} in 12 months",
                 s,
                 12,
-                _IP_KINDS_ZH[k][2],
+                _IP_KINDS[k][1],
                 act.get(k, False),
             )
-            for k in (
-                "invention_application",
-                "invention_grant",
-                "utility_grant",
-                "trademark",
-                "pledge",
-                "infringement_penalty",
-            )
+            for k in _COUNTED_12M
         ],
         feature("ip_grants_36m", "近36个月专利授权数", "patent grants in 36 months", s, 36, DOWN, False),
         feature(
@@ -95,17 +106,8 @@ def compute(events: pd.DataFrame, enterprises: pd.Index, as_of: pd.Timestamp) ->
     kind = events["kind"].to_numpy(object)
     months_ago = months_between(events["event_on"], as_of)
     grant = np.isin(kind, ["invention_grant", "utility_grant", "design_grant"])
-    columns: Columns = {
-        f"ip_{k}_count_total": count(rows, kind == k, n) for k in SOURCES["ip"].column("kind").choices
-    }
-    for k in (
-        "invention_application",
-        "invention_grant",
-        "utility_grant",
-        "trademark",
-        "pledge",
-        "infringement_penalty",
-    ):
+    columns: Columns = {f"ip_{k}_count_total": count(rows, kind == k, n) for k in IP_KINDS}
+    for k in _COUNTED_12M:
         columns[f"ip_{k}_count_12m"] = count(rows, (kind == k) & (months_ago < 12), n)
     since = extreme(rows, months_ago, np.ones(len(rows), bool), n, largest=False)
     columns |= {

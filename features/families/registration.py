@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data.contracts import ENTITY_TYPES, ZONES
+from data.vocabulary import ENTITY_TYPES, INDUSTRIES, INDUSTRY_SECTIONS, ZONES
 from features.families.base import (
     DOWN,
     NONE,
@@ -15,35 +15,6 @@ from features.families.base import (
     FeatureKind,
     feature,
     months_between,
-)
-
-INDUSTRY_SECTIONS: dict[str, tuple[int, int]] = {
-    "A": (1, 5),
-    "B": (6, 12),
-    "C": (13, 43),
-    "D": (44, 46),
-    "E": (47, 50),
-    "F": (51, 52),
-    "G": (53, 60),
-    "H": (61, 62),
-    "I": (63, 65),
-    "J": (66, 69),
-    "K": (70, 70),
-    "L": (71, 72),
-    "M": (73, 75),
-    "N": (76, 79),
-    "O": (80, 82),
-    "P": (83, 83),
-    "Q": (84, 85),
-    "R": (86, 90),
-    "S": (91, 96),
-    "T": (97, 97),
-}
-# Fixed categories (GB/T 4754-2017 divisions) so every partition, panel and scoring call agrees.
-INDUSTRIES = tuple(
-    f"{section}{division:02d}"
-    for section, (first, last) in INDUSTRY_SECTIONS.items()
-    for division in range(first, last + 1)
 )
 
 

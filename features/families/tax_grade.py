@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data.vocabulary import TAX_GRADES
 from features.families.base import (
     DOWN,
     NONE,
@@ -16,7 +17,8 @@ from features.families.base import (
     rows_of,
 )
 
-GRADE_POINTS = {"A": 4.0, "B": 3.0, "M": 2.0, "C": 1.0, "D": 0.0}
+# Grades as points, best first: A=4, B=3, M=2, C=1, D=0.
+GRADE_POINTS = {grade: float(len(TAX_GRADES) - 1 - i) for i, grade in enumerate(TAX_GRADES)}
 
 
 def _declare() -> list[FeatureDef]:
@@ -72,7 +74,7 @@ def _declare() -> list[FeatureDef]:
 
 FEATURES: tuple[FeatureDef, ...] = tuple(_declare())
 CATEGORIES: dict[str, tuple[str, ...]] = {
-    "tg_last_grade": tuple(GRADE_POINTS),
+    "tg_last_grade": TAX_GRADES,
 }
 
 

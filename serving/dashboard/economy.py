@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from features.families.registration import INDUSTRY_SECTIONS
+from data.vocabulary import INDUSTRY_SECTIONS
 from serving.dashboard import charts
 from serving.dashboard.i18n import translator
 from serving.dashboard.routes import DashboardRoute, ViewerDep, _audit, _blank, _choice, render

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from data.contracts import ZONES
+from data.vocabulary import ZONES
 from serving.schemas import EXAMPLE_CODE
 
 ZONE_PATTERN = "^(" + "|".join(ZONES) + ")$"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from data.contracts import ZONES
+from data.vocabulary import ZONES
 from serving.deps import PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.economy import economy_for
 from serving.queries import activity_months

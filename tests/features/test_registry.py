@@ -2,9 +2,9 @@
 
 from dataclasses import replace
 
+from data import vocabulary
 from features import registry
 from features.compute import compute_features
-from features.families import registration
 from features.registry import (
     FEATURE_NAMES,
     FEATURE_SET_VERSION,
@@ -60,4 +60,4 @@ def test_categorical_features_have_fixed_categories():
     for feature in FEATURES:
         if feature.kind == "categorical":
             assert registry.CATEGORIES[feature.name]
-    assert "C39" in registration.INDUSTRIES and "I65" in registration.INDUSTRIES
+    assert "C39" in vocabulary.INDUSTRIES and "I65" in vocabulary.INDUSTRIES
