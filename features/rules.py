@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data.contracts import add_months
+
 NEGATIVE_KINDS = (
     "admin_penalty",
     "abnormal_operation",
@@ -34,28 +36,28 @@ def display_start(events: pd.DataFrame) -> pd.Series:
     return events["published_on"].fillna(events["occurred_on"])
 
 
-def _add_months(start: pd.Series, months_by_severity: dict[str, int], severity: pd.Series) -> pd.Series:
+def _months_after(start: pd.Series, months_by_severity: dict[str, int], severity: pd.Series) -> pd.Series:
     result = pd.Series(pd.NaT, index=start.index, dtype=start.dtype)
     for level, months in months_by_severity.items():
         mask = (severity == level).fillna(False).to_numpy(bool)
         if mask.any():
-            result[mask] = start[mask] + pd.DateOffset(months=months)
+            result[mask] = add_months(start[mask], months)
     return result
 
 
 def display_end(events: pd.DataFrame) -> pd.Series:
     """Return the date each record's longest display window ends."""
-    return _add_months(display_start(events), DISPLAY_MONTHS, events["severity"])
+    return _months_after(display_start(events), DISPLAY_MONTHS, events["severity"])
 
 
 def repairable_from(events: pd.DataFrame) -> pd.Series:
     """Return the earliest date each record can be repaired; NaT where repair does not apply."""
-    return _add_months(display_start(events), REPAIRABLE_AFTER_MONTHS, events["severity"])
+    return _months_after(display_start(events), REPAIRABLE_AFTER_MONTHS, events["severity"])
 
 
 def escalates_on(events: pd.DataFrame) -> pd.Series:
     """Return when an uncured abnormal-operation listing moves to the serious list (else NaT)."""
-    start = display_start(events) + pd.DateOffset(months=ABNORMAL_ESCALATION_MONTHS)
+    start = add_months(display_start(events), ABNORMAL_ESCALATION_MONTHS)
     return start.where(events["kind"] == "abnormal_operation")
 
 

@@ -17,6 +17,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from data.vocabulary import CREDIT_EVENT_KIND_NAMES, SEVERITY_NAMES
 from models.activity import ACTIVITY_SCORE_COLUMN
 from models.calibration import Calibrator
 from models.forest import FlatForest
@@ -41,13 +42,19 @@ def registered_name(kind: str) -> str:
 OUTCOME_SENSE: dict[Kind, int] = {"credit": 1, "repair": 1, "activity": -1}
 PROBABILITY_COLUMN: dict[Kind, str] = {"credit": "pd", "repair": "p_unrepaired", "activity": "p_active"}
 ID_COLUMNS = ("credit_code", "as_of")
+# English names of the listings counted in force (the Chinese names are the vocabulary's).
+_LISTING_EN = {
+    "abnormal_operation": "abnormal-operation listing",
+    "serious_dishonesty": "serious-dishonesty listing",
+    "judgment_defaulter": "judgment defaulter",
+}
 # Repair records behind a warning: registry columns counting what is in force.
 REPAIR_RECORD_COLUMNS = {
-    "ce_active_unrepaired_general": ("一般失信记录", "general records"),
-    "ce_active_unrepaired_serious": ("严重失信记录", "serious records"),
-    "ce_active_abnormal_operation": ("经营异常名录", "abnormal-operation listing"),
-    "ce_active_serious_dishonesty": ("严重失信名单", "serious-dishonesty listing"),
-    "ce_active_judgment_defaulter": ("失信被执行人", "judgment defaulter"),
+    **{
+        f"ce_active_unrepaired_{level}": (f"{SEVERITY_NAMES[level]}失信记录", f"{level} records")
+        for level in ("general", "serious")
+    },
+    **{f"ce_active_{kind}": (CREDIT_EVENT_KIND_NAMES[kind], en) for kind, en in _LISTING_EN.items()},
 }
 
 

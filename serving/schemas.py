@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from models.policy import ClassName
+
 EXAMPLE_CODE = "91120116MA05T3K726"
 
 
@@ -41,7 +43,7 @@ class ScorePublic(BaseModel):
     pd: float = Field(description="Probability of default within 12 months.", examples=[0.0123])
     score: int = Field(ge=300, le=900, examples=[712])
     grade: Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
-    supervision_class: Literal["A", "B", "C", "D"]
+    supervision_class: ClassName
     override_reason_zh: str | None
     override_reason_en: str | None
     reasons: list[Reason]

@@ -20,7 +20,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from models.reports import save_report
-from models.scale import GRADES, grades
+from models.scale import CLASSES, GRADES, grades
 from models.scoring import registered_name
 from training.evaluate import load_champion
 from training.fit import outcome
@@ -129,9 +129,7 @@ def monitor_run(
         "rows": len(current),
         "policy": {
             "version": policy_version,
-            "class_shares": {
-                c: float((current["supervision_class"] == c).mean()) for c in ("A", "B", "C", "D")
-            },
+            "class_shares": {c: float((current["supervision_class"] == c).mean()) for c in CLASSES},
         },
         "concentration": concentration(
             current["grade"].to_numpy(object), GRADES, initial["concentration"]["cv"] if initial else None

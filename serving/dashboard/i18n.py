@@ -9,9 +9,51 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from data.contracts import SOURCES
+from data.vocabulary import CREDIT_EVENT_KIND_NAMES, REGISTRY_STATUS_NAMES, SEVERITY_NAMES, ZONES
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
+
+# English labels of the codes whose Chinese names data.vocabulary and data.contracts define (a code
+# without an English label fails here, at import).
+_ZONE_EN = {
+    "teda": "TEDA (economic-technological)",
+    "bonded": "Bonded zone",
+    "hitech": "Hi-tech zone",
+    "dongjiang": "Dongjiang port",
+    "ecocity": "Eco-city",
+}
+_RECORD_EN = {
+    "admin_penalty": "administrative penalty",
+    "abnormal_operation": "abnormal operation list",
+    "serious_dishonesty": "serious dishonesty list",
+    "judgment_defaulter": "judgment defaulter",
+    "commitment_made": "credit commitment",
+    "commitment_breached": "commitment breached",
+    "honor": "honour",
+}
+_SEVERITY_EN = {"minor": "minor", "general": "general", "serious": "serious"}
+_STATUS_EN = {"active": "active", "revoked": "revoked", "deregistered": "deregistered"}
+_SOURCE_EN = {
+    "registry": "registry",
+    "tax": "tax",
+    "tax_grade": "tax grade",
+    "social_security": "social security",
+    "utility": "utilities",
+    "ip": "IP",
+    "statistics": "statistics",
+    "credit_events": "credit records",
+    "declarations": "declarations",
+}
+_VOCABULARY: dict[str, tuple[str, str]] = {
+    **{f"zone.{code}": (zh, _ZONE_EN[code]) for code, zh in ZONES.items()},
+    **{f"record.{kind}": (zh, _RECORD_EN[kind]) for kind, zh in CREDIT_EVENT_KIND_NAMES.items()},
+    **{f"severity.{level}": (zh, _SEVERITY_EN[level]) for level, zh in SEVERITY_NAMES.items()},
+    **{f"status.{status}": (zh, _STATUS_EN[status]) for status, zh in REGISTRY_STATUS_NAMES.items()},
+    **{f"source.{name}": (source.title_zh, _SOURCE_EN[name]) for name, source in SOURCES.items()},
+}
 
 TEXT: dict[str, tuple[str, str]] = {
     # frame
@@ -185,11 +227,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "quality.bad": ("异常", "poor"),
     "quality.none": ("尚无已入库批次。", "No batch loaded yet."),
     # value labels
-    "zone.teda": ("经开区", "TEDA (economic-technological)"),
-    "zone.bonded": ("保税区", "Bonded zone"),
-    "zone.hitech": ("高新区", "Hi-tech zone"),
-    "zone.dongjiang": ("东疆", "Dongjiang port"),
-    "zone.ecocity": ("生态城", "Eco-city"),
+    **_VOCABULARY,
     "kind.repair": ("失信未修复", "failure to repair"),
     "kind.dormancy": ("休眠", "dormancy"),
     "level.red": ("红色", "red"),
@@ -198,16 +236,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.B": ("B 类", "B"),
     "class.C": ("C 类", "C"),
     "class.D": ("D 类（高风险）", "D (high risk)"),
-    "record.admin_penalty": ("行政处罚", "administrative penalty"),
-    "record.abnormal_operation": ("经营异常名录", "abnormal operation list"),
-    "record.serious_dishonesty": ("严重失信名单", "serious dishonesty list"),
-    "record.judgment_defaulter": ("失信被执行人", "judgment defaulter"),
-    "record.commitment_made": ("信用承诺", "credit commitment"),
-    "record.commitment_breached": ("违背信用承诺", "commitment breached"),
-    "record.honor": ("表彰", "honour"),
-    "severity.minor": ("轻微", "minor"),
-    "severity.general": ("一般", "general"),
-    "severity.serious": ("严重", "serious"),
     "rstatus.positive": ("守信记录", "positive"),
     "rstatus.later": ("基准日后", "after as-of"),
     "rstatus.repaired": ("已修复", "repaired"),
@@ -226,17 +254,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.revoke": ("撤销记录", "revoke the record"),
     "action.repair": ("认定已修复", "mark repaired"),
     "action.amend": ("更正数值", "amend values"),
-    "status.active": ("存续", "active"),
-    "status.revoked": ("吊销", "revoked"),
-    "status.deregistered": ("注销", "deregistered"),
-    "source.registry": ("工商登记", "registry"),
-    "source.tax": ("税务", "tax"),
-    "source.tax_grade": ("纳税信用", "tax grade"),
-    "source.social_security": ("社保", "social security"),
-    "source.utility": ("水电燃气", "utilities"),
-    "source.ip": ("知识产权", "IP"),
-    "source.statistics": ("统计", "statistics"),
-    "source.credit_events": ("信用记录", "credit records"),
     # the plan's services (issue 19): reports, programs, commitments, inspections, clear-out, repair
     "nav.services": ("信用服务", "Services"),
     "rep.title": ("企业公共信用报告", "Enterprise public credit report"),
@@ -422,7 +439,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # data upload (数据管理员)
     "nav.upload": ("数据上传", "Upload data"),
     "role.steward": ("数据管理员", "data steward"),
-    "source.declarations": ("自主填报/项目申报/专项调研", "declarations"),
     "upload.title": ("上传部门数据", "Upload a department export"),
     "upload.hint": (
         "上传 CSV、Parquet 或 Excel 文件：先试运行检查表头映射和数据，确认后再入库。",

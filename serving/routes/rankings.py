@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from models.policy import ClassName
 from serving.deps import PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.queries import RankingFilter, Sort, WarningFilter, ranking_page
 from serving.routes.common import Limit, Offset, ZoneQuery
@@ -14,7 +15,6 @@ from serving.schemas import RankingsPublic
 
 router = APIRouter(tags=["rankings"])
 GradeName = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
-ClassName = Literal["A", "B", "C", "D"]
 
 
 @router.get("/rankings", response_model=RankingsPublic, responses=ERRORS, summary="Ranked enterprises")

@@ -16,6 +16,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from models.policy import ClassName
 from serving.deps import AdminPrincipal, PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.errors import ApiError
 from serving.queries import CLASSES, GRADES, RankingFilter, ranking_page
@@ -310,7 +311,7 @@ class DrawCreate(Strict):
     zone: str
     seed: int = Field(ge=0, le=2**63 - 1)
     size: int | None = Field(default=None, ge=1, le=100_000)
-    rates: dict[Literal["A", "B", "C", "D"], float] | None = None
+    rates: dict[ClassName, float] | None = None
     inspectors: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         default=None, max_length=1000
     )

@@ -10,10 +10,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from data.errors import ZonecreditError
+from models.policy import ClassName
 from zonecredit.settings import Settings
 
 POLICY_FILE = Path(__file__).resolve().parent / "policy.toml"
-ClassName = Literal["A", "B", "C", "D"]
 
 
 class PolicyError(ZonecreditError):

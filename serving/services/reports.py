@@ -24,6 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from features.rules import POSITIVE_KINDS
 from serving.dashboard.i18n import Lang, translator
 from serving.errors import ApiError
 from serving.keys import Principal
@@ -109,7 +110,7 @@ def report_content(
         "records": records,
         "guidance": guidance_for(records, as_of),
         "corrections": detail["corrections"],
-        "honours": [r for r in records if r["kind"] in ("honor", "commitment_made")],
+        "honours": [r for r in records if r["kind"] in POSITIVE_KINDS],
         "commitments": commitment_list(connection, principal, credit_code),
         "tax_grades": _tax_grades(credit_code, settings.home, as_of),
         "warnings": [
