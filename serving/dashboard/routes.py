@@ -43,7 +43,7 @@ from serving.dashboard.session import (
     session_key_id,
     write_session,
 )
-from serving.deps import ServiceState, StateDep, client_of, refuse_if_locked_out
+from serving.deps import ServiceState, StateDep, client_of, refuse_if_locked_out, require_champions
 from serving.disputes import STATUSES, decide_dispute, dispute_page, file_dispute, find_dispute
 from serving.errors import ApiError
 from serving.exports import csv_response
@@ -752,9 +752,7 @@ def decide(
     status = _choice(status, ("under_review", "upheld", "rejected"), "status") or ""
     if status in ("upheld", "rejected") and not note.strip():
         raise ApiError(422, "give a reason to uphold or reject a dispute")
-    champions = state.champions.current
-    if champions is None:
-        raise ApiError(503, f"no champion models loaded yet: {state.champions.last_error or 'loading'}")
+    champions = require_champions(state)
     out = decide_dispute(
         dispute_id, status, note.strip(), viewer.principal, state.engine, state.settings, champions
     )

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from data.credit_code import valid_mask
 from features.registry import CATEGORIES, FEATURES_BY_NAME
 from models.scoring import ID_COLUMNS, ScoringModel
-from serving.deps import PurposeDep, ScoringPrincipal, StateDep
+from serving.deps import PurposeDep, ScoringPrincipal, StateDep, require_champions
 from serving.errors import ApiError, not_found, valid_code
 from serving.keys import Principal
 from serving.outputs import score_records
@@ -172,9 +172,7 @@ async def post_scores(
 async def _scored_now(
     rows: FeatureRows, top: int, principal: Principal, state: Any, purpose: str
 ) -> Response:
-    champions = state.champions.current
-    if champions is None:
-        raise ApiError(503, "no champion models loaded yet")
+    champions = require_champions(state)
     body, count = await run_in_threadpool(
         _computed_scores, rows, champions["credit"], champions.versions["credit"], top
     )
