@@ -19,7 +19,7 @@ from features.registry import CATEGORIES, FEATURES_BY_NAME
 from serving.errors import ApiError
 from serving.routes import api_router
 from serving.schemas import EXAMPLE_CODE
-from serving.wire import JSON, ROW_FIELDS, feature_columns, parse_json
+from serving.wire import FORMS, JSON, ROW_FIELDS, feature_columns, parse_json
 
 GOOD = {"number": 1.5, "code": EXAMPLE_CODE, "date": "2025-12-31"}
 CANDIDATES: list[Any] = [0, -2, 1.5, None, True, "x", "1.5", "2025-12-31", EXAMPLE_CODE, [], {}, "C13"]
@@ -46,6 +46,7 @@ def body_schema() -> dict[str, Any]:
 
 
 def test_the_schema_lists_every_field_the_decoder_reads(body_schema):
+    assert set(body_schema["properties"]) == {*FORMS, "top_reasons"}
     row = body_schema["properties"]["rows"]["anyOf"][0]["items"]
     columns = body_schema["properties"]["columns"]["anyOf"][0]
     expected = {"credit_code", "as_of", *FEATURES_BY_NAME}
