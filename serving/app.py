@@ -16,12 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from serving.alerts import AlertMetrics
 from serving.audit import AuditWriter
 from serving.champions import ChampionHolder
-from serving.dashboard import STATIC_DIR, models_page, upload
-from serving.dashboard import alerts as alerts_dashboard
-from serving.dashboard import economy as economy_dashboard
+from serving.dashboard import STATIC_DIR
 from serving.dashboard import router as dashboard_router
-from serving.dashboard import services as services_pages
-from serving.dashboard.audit import router as audit_page_router
 from serving.deps import ServiceState
 from serving.errors import install_handlers
 from serving.limits import FailureLimiter
@@ -82,12 +78,6 @@ def create_app(settings: Settings | None = None, watch_champions: bool = True) -
     app.include_router(api_router)
     app.include_router(services_routes.router)
     app.include_router(dashboard_router)
-    app.include_router(audit_page_router)
-    app.include_router(services_pages.router)
-    app.include_router(alerts_dashboard.router)
-    app.include_router(models_page.router)
-    app.include_router(upload.router)
-    app.include_router(economy_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         RequestMiddleware,

@@ -155,12 +155,20 @@ async def audit_purpose(
 PurposeDep = Annotated[str, Depends(audit_purpose)]
 
 
-async def loaded_champions(state: StateDep) -> Champions:
-    """Return the champions loaded now, or 503 if none could be loaded yet."""
+def require_champions(state: ServiceState) -> Champions:
+    """Return the champions loaded now, or the one 503 every path answers until they are loaded.
+
+    The API's routes take it as ``ChampionsDep``; paths that must refuse something else first (the
+    dashboard's CSRF and role checks, a body's format) call it where the models are needed.
+    """
     champions = state.champions.current
     if champions is None:
         raise ApiError(503, f"no champion models loaded yet: {state.champions.last_error or 'loading'}")
     return champions
+
+
+async def loaded_champions(state: StateDep) -> Champions:
+    return require_champions(state)
 
 
 ChampionsDep = Annotated[Champions, Depends(loaded_champions)]

@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data.contracts import ZONES
+from data.quality import quality_rows
 from models.activity import COMPONENTS
 from serving.errors import ApiError, not_found, valid_code
 from serving.keys import Principal
@@ -429,3 +430,46 @@ def record_status(records: pd.DataFrame, on: date) -> pd.DataFrame:
     out["repairable_from"] = repairable
     out["days_unrepaired"] = ((stamp - start).dt.days).where(counting)
     return out
+
+
+# Data-quality status of a batch by its load rate: "ok" from the first bound, "warn" from the second.
+LOAD_RATE_BOUNDS = (0.99, 0.95)
+
+
+def _quality_status(row: dict[str, Any]) -> str:
+    # Judged on the load rate alone: ``min_completeness`` also covers columns that may be empty
+    # (repair dates, publication dates), so a low value there is information, not a failure.
+    load = row["load_rate"] if row["load_rate"] is not None else 0.0
+    return "ok" if load >= LOAD_RATE_BOUNDS[0] else "warn" if load >= LOAD_RATE_BOUNDS[1] else "bad"
+
+
+def batch_quality(home: Path, latest_only: bool) -> list[dict[str, Any]]:
+    """Return the quality indicators of the loaded batches, newest first, each with its status;
+    ``latest_only`` keeps the newest batch of each source."""
+    rows = [row | {"status": _quality_status(row)} for row in quality_rows(home)]
+    if not latest_only:
+        return rows
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:  # newest first
+        latest.setdefault(row["source"], row)
+    return list(latest.values())
+
+
+def dispute_rescore(
+    connection: sa.Connection, dispute: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Return the score history entries just before and after an upheld dispute's rescore."""
+    rows = [
+        dict(r)
+        for r in connection.execute(
+            sa.select(score_history)
+            .where(score_history.c.credit_code == dispute["credit_code"])
+            .order_by(score_history.c.scored_at, score_history.c.score_id)
+        ).mappings()
+    ]
+    marker = f"dispute {dispute['dispute_id']} upheld"
+    for i, row in enumerate(rows):
+        if row["trigger"] == "dispute" and (row["note"] or "").startswith(marker):
+            before = next((r for r in reversed(rows[:i]) if r["as_of"] == row["as_of"]), None)
+            return before, row
+    return None, None

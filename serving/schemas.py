@@ -57,25 +57,6 @@ class ScorePublic(BaseModel):
     )
 
 
-class ScoreRequest(Strict):
-    """Credit codes (stored scores) or feature rows (scored now; as objects or column-wise), at most
-    ``max_batch``."""
-
-    credit_codes: list[str] | None = Field(
-        default=None, description="Up to 10,000 credit codes.", examples=[[EXAMPLE_CODE]]
-    )
-    rows: list[dict[str, Any]] | None = Field(
-        default=None,
-        description="Up to 10,000 feature rows (registry names; `zonecredit features describe`).",
-    )
-    columns: dict[str, list[Any]] | None = Field(
-        default=None,
-        description="The same feature rows column-wise, name → values (one length, up to 10,000): "
-        "a fifth of the bytes of `rows` and the fast path for bulk callers.",
-    )
-    top_reasons: int = Field(default=3, ge=0, le=10, description="Reasons per row for feature rows.")
-
-
 class ScoresPublic(BaseModel):
     model_version: str = Field(description="Credit champion loaded when the request was served.")
     scores: list[ScorePublic]

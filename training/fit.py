@@ -61,19 +61,6 @@ def booster_params(spec: FeatureSpec, kind: Kind, tuned: dict[str, Any], seed: i
     return params
 
 
-def search_space(trial: Any) -> dict[str, Any]:
-    """Return one Optuna trial's LightGBM parameters."""
-    return {
-        "learning_rate": trial.suggest_float("learning_rate", 0.03, 0.2, log=True),
-        "num_leaves": trial.suggest_int("num_leaves", 7, 31),
-        "min_child_samples": trial.suggest_int("min_child_samples", 20, 400, log=True),
-        "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
-        "bagging_fraction": trial.suggest_float("bagging_fraction", 0.6, 1.0),
-        "bagging_freq": 1,
-        "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 10.0, log=True),
-    }
-
-
 def fit_booster(
     kind: Kind,
     spec: FeatureSpec,

@@ -28,11 +28,12 @@ from models.scoring import KINDS, Kind, ScoringModel, registered_name
 from training import gate
 from training.baselines import ANALYTIC_ORACLE_COLUMNS, Scorecard, oracle_probability
 from training.distributed import fit_on_cluster
-from training.fit import fit_booster, outcome, scoring_model, search_space
+from training.fit import fit_booster, outcome, scoring_model
 from training.interrupt import interruptible
 from training.metrics import METRICS, metrics_by_zone, population_stability_index, score_metrics
 from training.panels import data_fingerprint, load_panel
 from training.reporting import calibration_plot, model_card, roc_plot, shap_summary_plot
+from training.search_space import SearchSpace, load_search_space
 from training.validation import POLICY_ARTIFACT, VALIDATION_ARTIFACT, initial_validation
 
 SHAP_SAMPLE_ROWS = 2000
@@ -86,6 +87,7 @@ def tune(
     storage: str,
     study_name: str,
     seed: int,
+    space: SearchSpace,
     progress: bool = False,
 ) -> optuna.Study:
     """Run (or resume) the Optuna study maximising validation AUC, pruning weak trials early."""
@@ -107,7 +109,7 @@ def tune(
             spec,
             train,
             valid,
-            search_space(trial),
+            space.suggest(trial),
             seed,
             callbacks=[LightGBMPruningCallback(trial, "auc", valid_name="valid")],
         )
@@ -133,11 +135,11 @@ def use_experiment(name: str, home: Path) -> None:
     mlflow.set_experiment(name)
 
 
-def _best_params(study: optuna.Study) -> dict[str, Any]:
+def _best_params(study: optuna.Study, space: SearchSpace) -> dict[str, Any]:
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
         raise RuntimeError(f"study {study.study_name} has no finished trial; give it more time or trials")
-    return {**study.best_params, "bagging_freq": 1}
+    return space.complete(study.best_params)
 
 
 def _log_baselines(
@@ -222,6 +224,7 @@ def train(
         panel = load_panel(kind, home, every_months=every_months, enterprise_fraction=enterprise_fraction)
     train_rows, valid_rows, test_rows = split_out_of_time(panel)
     spec = FeatureSpec.from_registry(kind)
+    space = load_search_space()  # before the run: a malformed file starts none
     fingerprint = data_fingerprint(panel)
     mlflow.set_tracking_uri(tracking_uri or settings.resolved_mlflow_tracking_uri)
     use_experiment(registered_name(kind), home)
@@ -257,6 +260,7 @@ def train(
                 "as_of_valid": f"{valid_rows['as_of'].min():%Y-%m}..{valid_rows['as_of'].max():%Y-%m}",
                 "as_of_test": f"{test_rows['as_of'].min():%Y-%m}..{test_rows['as_of'].max():%Y-%m}",
                 "features": len(spec.features),
+                "search_space_version": space.version,
             }
         )
         study = tune(
@@ -267,11 +271,12 @@ def train(
             trials,
             timeout,
             storage or f"sqlite:///{(home / 'optuna.db').resolve()}",
-            f"zonecredit-{kind}-{fingerprint}-seed{seed}",
+            f"zonecredit-{kind}-{fingerprint}-seed{seed}-space{space.version}",
             seed,
+            space,
             progress,
         )
-        best = _best_params(study)
+        best = _best_params(study, space)
         mlflow.log_params({f"lgb_{k}": v for k, v in best.items()})
         if engine == "dask":
             rounds = int(study.best_trial.user_attrs["best_iteration"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from serving.alerts import KINDS, alert_page
-from serving.dashboard.routes import ViewerDep, _audit, _blank, _choice, render
+from serving.dashboard.frame import ViewerDep, audit_view, blank, choice, render
 from serving.deps import StateDep
 from serving.queries import visible_zone, visible_zones
 
@@ -19,12 +19,12 @@ def alerts_page(
     request: Request, viewer: ViewerDep, state: StateDep, kind: str | None = None, zone: str | None = None
 ) -> Response:
     """The newest alerts with their cause, in the viewer's zones."""
-    kind = _choice(_blank(kind), KINDS, "kind")
-    zone = _blank(zone)
+    kind = choice(blank(kind), KINDS, "kind")
+    zone = blank(zone)
     visible_zone(zone, viewer.principal)
     with state.engine.connect() as connection:
         items = alert_page(connection, viewer.principal.zones, kind, zone, PAGE_SIZE)
-    _audit(state, viewer, "GET /alerts", detail=f"{len(items)} alerts; kind={kind}")
+    audit_view(state, viewer, "GET /alerts", detail=f"{len(items)} alerts; kind={kind}")
     return render(
         request,
         "alerts.html",

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from serving.audit import AUDIT_COLUMNS, AuditFilter, audit_page, audit_rows, review_window, unusual_access
-from serving.dashboard.routes import (
+from serving.dashboard.frame import (
     DEFAULT_PAGE_SIZE,
     DashboardRoute,
     Viewer,
-    _audit,
-    _blank,
-    _choice,
-    _pages,
+    audit_view,
+    blank,
+    choice,
+    page_count,
     render,
     viewer_in,
 )
@@ -36,7 +36,7 @@ FILTERS = ("key_id", "role", "credit_code", "zone", "purpose", "action", "person
 
 
 def _moment(value: str | None, name: str) -> datetime | None:
-    value = _blank(value)
+    value = blank(value)
     if value is None:
         return None
     try:
@@ -57,14 +57,14 @@ def review_query(
     until: Annotated[str | None, Query(max_length=32)] = None,
 ) -> AuditFilter:
     """Read the page's filters from the query string (blank means no filter)."""
-    shown = _choice(personal_data, ("yes", "no"), "personal_data")
+    shown = choice(personal_data, ("yes", "no"), "personal_data")
     return AuditFilter(
-        _blank(key_id),
-        _choice(role, (*ROLES, "-"), "role"),
-        _blank(credit_code),
-        _blank(zone),
-        _blank(purpose),
-        _blank(action),
+        blank(key_id),
+        choice(role, (*ROLES, "-"), "role"),
+        blank(credit_code),
+        blank(zone),
+        blank(purpose),
+        blank(action),
         None if shown is None else shown == "yes",
         _moment(since, "since"),
         _moment(until, "until"),
@@ -86,7 +86,7 @@ def audit_review(
     with state.engine.connect() as connection:
         total, items = audit_page(connection, review, DEFAULT_PAGE_SIZE, (page - 1) * DEFAULT_PAGE_SIZE)
         flags = unusual_access(connection, *review_window(review))
-    _audit(state, viewer, "GET /audit", detail=f"{len(items)} entries", purpose="audit_review")
+    audit_view(state, viewer, "GET /audit", detail=f"{len(items)} entries", purpose="audit_review")
     return render(
         request,
         "audit.html",
@@ -97,7 +97,7 @@ def audit_review(
         roles=(*ROLES, "-"),
         total=total,
         current=page,
-        pages=_pages(total, DEFAULT_PAGE_SIZE),
+        pages=page_count(total, DEFAULT_PAGE_SIZE),
         items=items,
         flags=flags,
     )
@@ -106,7 +106,7 @@ def audit_review(
 @router.get("/audit.csv")
 def audit_csv(viewer: AuditorDep, state: StateDep, review: ReviewDep) -> Response:
     """Every entry matching the page's filters, newest first, as CSV."""
-    _audit(state, viewer, "GET /audit.csv", detail="export", purpose="audit_review")
+    audit_view(state, viewer, "GET /audit.csv", detail="export", purpose="audit_review")
 
     def rows() -> Iterator[list[Any]]:
         with state.engine.connect() as connection:

@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from data.vocabulary import INDUSTRY_SECTIONS
 from serving.dashboard import charts
+from serving.dashboard.frame import DashboardRoute, ViewerDep, audit_view, blank, choice, render
 from serving.dashboard.i18n import translator
-from serving.dashboard.routes import DashboardRoute, ViewerDep, _audit, _blank, _choice, render
 from serving.deps import StateDep
 from serving.economy import FREQUENCIES, INDEX_WEIGHTS, economy_for
 from serving.queries import visible_zones
@@ -49,11 +49,11 @@ def economy_page(
 ) -> Response:
     """One zone's economy as known now, its industries, the visible zones side by side, and the index."""
     zones = visible_zones(viewer.principal)
-    zone = _blank(zone) or zones[0]
-    frequency = _choice(frequency, FREQUENCIES, "frequency") or "monthly"
-    industry = _choice(industry, tuple(INDUSTRY_SECTIONS), "industry")
+    zone = blank(zone) or zones[0]
+    frequency = choice(frequency, FREQUENCIES, "frequency") or "monthly"
+    industry = choice(industry, tuple(INDUSTRY_SECTIONS), "industry")
     body = economy_for(viewer.principal, state.settings, zone, None, frequency, industry)
-    _audit(state, viewer, "GET /economy", detail=f"{zone} {frequency}")
+    audit_view(state, viewer, "GET /economy", detail=f"{zone} {frequency}")
     t = translator(viewer.lang)
     first = next(
         (n for n, p in enumerate(body["series"]) if any(p[m]["yoy"] is not None for m in body["measures"])), 0

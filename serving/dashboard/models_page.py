@@ -17,7 +17,7 @@ from starlette.responses import Response
 from models.reports import latest_report
 from models.scoring import CHAMPION, KINDS, registered_name
 from serving.dashboard import charts
-from serving.dashboard.routes import DashboardRoute, ViewerDep, render
+from serving.dashboard.frame import DashboardRoute, ViewerDep, render
 from serving.deps import StateDep
 from serving.queries import CLASSES, GRADES, distribution
 

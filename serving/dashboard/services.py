@@ -16,18 +16,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from models.policy import load_policy
-from serving.dashboard.i18n import Lang
-from serving.dashboard.routes import (
+from serving.dashboard.frame import (
     CsrfForm,
     DashboardRoute,
     Viewer,
     ViewerDep,
-    _audit,
-    _blank,
-    _check_csrf,
-    _choice,
+    audit_view,
+    blank,
+    check_csrf,
+    choice,
     render,
 )
+from serving.dashboard.i18n import Lang
 from serving.deps import StateDep
 from serving.errors import ApiError
 from serving.queries import CLASSES, enterprise_detail, visible_zones
@@ -59,7 +59,7 @@ def report_pdf(
     lang: str | None = None,
 ) -> Response:
     """Download the enterprise's credit report, audited with the purpose chosen on the page."""
-    purpose = _choice(purpose, PURPOSES, "purpose") or "supervision"
+    purpose = choice(purpose, PURPOSES, "purpose") or "supervision"
     chosen: Lang = "en" if lang == "en" else "zh" if lang == "zh" else viewer.lang
     report = reports.issue_report(
         state.engine, viewer.principal, credit_code, state.settings, purpose, chosen
@@ -81,7 +81,7 @@ def repair_notice(viewer: ViewerDep, state: StateDep, credit_code: str) -> Respo
         detail = enterprise_detail(connection, viewer.principal, credit_code, state.settings)
     as_of = date.fromisoformat(detail["score"]["as_of"])
     html = reports.render_notice(detail, guidance_for(detail["records"], as_of), viewer.lang)
-    _audit(state, viewer, "GET /enterprises/{credit_code}/repair-notice.pdf", credit_code)
+    audit_view(state, viewer, "GET /enterprises/{credit_code}/repair-notice.pdf", credit_code)
     return attachment(render_pdf(html), "application/pdf", f"repair-notice-{credit_code}.pdf")
 
 
@@ -104,12 +104,12 @@ def program_page(
 ) -> Response:
     """A program's list for the viewer's zones, its exports, and (green channel) its commitments."""
     program = policy.program(name)
-    zone = _blank(zone)
+    zone = blank(zone)
     with state.engine.connect() as connection:
         items = programs.program_list(connection, viewer.principal, program, state.settings.home, zone)
         exports = programs.export_log(connection, viewer.principal, name)[:20]
         commitments = programs.commitment_list(connection, viewer.principal) if program.commitment else []
-    _audit(state, viewer, "GET /programs/{name}", detail=f"{name}: {len(items)} enterprises")
+    audit_view(state, viewer, "GET /programs/{name}", detail=f"{name}: {len(items)} enterprises")
     return render(
         request,
         "programs.html",
@@ -139,7 +139,7 @@ def program_export(
     zone: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     """Export the list to a named bank or department; the export is recorded."""
-    _check_csrf(viewer, csrf)
+    check_csrf(viewer, csrf)
     _admin(viewer)
     export = programs.export_program(
         state.engine,
@@ -149,9 +149,11 @@ def program_export(
         recipient,
         "data_sharing",
         state.settings.home,
-        _blank(zone),
+        blank(zone),
     )
-    _audit(state, viewer, "POST /programs/{name}/export", detail=f"export {export.export_id} to {recipient}")
+    audit_view(
+        state, viewer, "POST /programs/{name}/export", detail=f"export {export.export_id} to {recipient}"
+    )
     return attachment(export.content, "text/csv; charset=utf-8", f"{name}-{export.export_id}.csv")
 
 
@@ -166,24 +168,24 @@ def program_commitment(
     department: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
     """Record that an enterprise uses the program on a credit commitment."""
-    _check_csrf(viewer, csrf)
+    check_csrf(viewer, csrf)
     _admin(viewer)
     programs.record_commitment(
         state.engine, viewer.principal, policy, name, credit_code, department, state.settings.home
     )
-    _audit(state, viewer, "POST /programs/{name}/commitments", credit_code)
+    audit_view(state, viewer, "POST /programs/{name}/commitments", credit_code)
     return RedirectResponse(f"/programs/{name}#commitments", status_code=303)
 
 
 @router.post("/commitments/breaches")
 def commitment_breaches(viewer: ViewerDep, state: StateDep, policy: PolicyDep, csrf: CsrfForm) -> Response:
     """Turn overdue commitments into ``commitment_breached`` records."""
-    _check_csrf(viewer, csrf)
+    check_csrf(viewer, csrf)
     _admin(viewer)
     breached = programs.breach_overdue(
         state.engine, viewer.principal, policy, date.today(), state.settings.home
     )
-    _audit(state, viewer, "POST /commitments/breaches", detail=f"{len(breached)} breached")
+    audit_view(state, viewer, "POST /commitments/breaches", detail=f"{len(breached)} breached")
     return RedirectResponse("/programs/green-channel#commitments", status_code=303)
 
 
@@ -197,7 +199,9 @@ def _inspections(
     with state.engine.connect() as connection:
         found = inspections.find_draw(connection, viewer.principal, draw_id) if draw_id else None
         draws = inspections.draw_list(connection, viewer.principal)
-    _audit(state, viewer, "GET /inspections", detail=f"draw {draw_id}" if draw_id else f"{len(draws)} draws")
+    audit_view(
+        state, viewer, "GET /inspections", detail=f"draw {draw_id}" if draw_id else f"{len(draws)} draws"
+    )
     return render(
         request,
         "inspections.html",
@@ -230,14 +234,14 @@ def inspections_draw(
     inspectors: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     """Draw at the policy's rates (scaled to a size if given), store it and show it."""
-    _check_csrf(viewer, csrf)
+    check_csrf(viewer, csrf)
     _admin(viewer)
     count = int(size) if size.strip().isdigit() and int(size) > 0 else None
     roster = [name.strip() for name in inspectors.replace("，", ",").split(",") if name.strip()]
     with state.engine.connect() as connection:
         result = inspections.draw(connection, viewer.principal, policy, zone, seed, count, None, roster)
     stored = inspections.store_draw(state.engine, viewer.principal, result)
-    _audit(state, viewer, "POST /inspections", detail=f"draw {stored['draw_id']}")
+    audit_view(state, viewer, "POST /inspections", detail=f"draw {stored['draw_id']}")
     return RedirectResponse(f"/inspections/{stored['draw_id']}", status_code=303)
 
 
@@ -252,7 +256,7 @@ def inspection_detail(
 def inspection_csv(viewer: ViewerDep, state: StateDep, draw_id: Id) -> Response:
     with state.engine.connect() as connection:
         found = inspections.find_draw(connection, viewer.principal, draw_id)
-    _audit(state, viewer, "GET /inspections/{draw_id}/export.csv", detail=f"draw {draw_id}")
+    audit_view(state, viewer, "GET /inspections/{draw_id}/export.csv", detail=f"draw {draw_id}")
     return attachment(inspections.draw_csv(found), "text/csv; charset=utf-8", f"inspection-{draw_id}.csv")
 
 
@@ -269,10 +273,10 @@ def clearouts_page(
     zone: str | None = None,
 ) -> Response:
     """The clear-out queue with its rule, filters and export."""
-    status = _choice(status, clearouts.STATUSES, "status")
+    status = choice(status, clearouts.STATUSES, "status")
     with state.engine.connect() as connection:
-        cases = clearouts.case_list(connection, viewer.principal, status, _blank(zone))
-    _audit(state, viewer, "GET /clearouts", detail=f"{len(cases)} cases")
+        cases = clearouts.case_list(connection, viewer.principal, status, blank(zone))
+    audit_view(state, viewer, "GET /clearouts", detail=f"{len(cases)} cases")
     return render(
         request,
         "clearouts.html",
@@ -282,7 +286,7 @@ def clearouts_page(
         policy=policy,
         cases=cases,
         status=status,
-        zone=_blank(zone),
+        zone=blank(zone),
         zones=visible_zones(viewer.principal),
         statuses=clearouts.STATUSES,
     )
@@ -292,10 +296,10 @@ def clearouts_page(
 def clearouts_csv(
     viewer: ViewerDep, state: StateDep, status: str | None = None, zone: str | None = None
 ) -> Response:
-    status = _choice(status, clearouts.STATUSES, "status")
+    status = choice(status, clearouts.STATUSES, "status")
     with state.engine.connect() as connection:
-        cases = clearouts.case_list(connection, viewer.principal, status, _blank(zone))
-    _audit(state, viewer, "GET /clearouts.csv", detail=f"{len(cases)} cases")
+        cases = clearouts.case_list(connection, viewer.principal, status, blank(zone))
+    audit_view(state, viewer, "GET /clearouts.csv", detail=f"{len(cases)} cases")
     return attachment(
         clearouts.cases_csv(cases), "text/csv; charset=utf-8", f"clearouts-{date.today():%Y%m%d}.csv"
     )
@@ -304,11 +308,11 @@ def clearouts_csv(
 @router.post("/clearouts")
 def clearouts_identify(viewer: ViewerDep, state: StateDep, policy: PolicyDep, csrf: CsrfForm) -> Response:
     """Open a case for every enterprise of the admin's zones meeting the rule."""
-    _check_csrf(viewer, csrf)
+    check_csrf(viewer, csrf)
     _admin(viewer)
     opened = clearouts.open_candidates(state.engine, viewer.principal, policy, state.settings.home)
     for case in opened:
-        _audit(state, viewer, "POST /clearouts", case["credit_code"], f"case {case['case_id']}")
+        audit_view(state, viewer, "POST /clearouts", case["credit_code"], f"case {case['case_id']}")
     return RedirectResponse("/clearouts", status_code=303)
 
 
@@ -316,7 +320,7 @@ def clearouts_identify(viewer: ViewerDep, state: StateDep, policy: PolicyDep, cs
 def clearout_detail(request: Request, viewer: ViewerDep, state: StateDep, case_id: Id) -> Response:
     with state.engine.connect() as connection:
         case = clearouts.find_case(connection, viewer.principal, case_id)
-    _audit(state, viewer, "GET /clearouts/{case_id}", case["credit_code"], f"case {case_id}")
+    audit_view(state, viewer, "GET /clearouts/{case_id}", case["credit_code"], f"case {case_id}")
     return render(
         request,
         "clearout.html",
@@ -338,10 +342,10 @@ def clearout_move(
     reason: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Move a case one step with a reason."""
-    _check_csrf(viewer, csrf)
+    check_csrf(viewer, csrf)
     _admin(viewer)
     case = clearouts.move_case(state.engine, viewer.principal, case_id, status, reason)
-    _audit(state, viewer, "POST /clearouts/{case_id}", case["credit_code"], f"case {case_id} → {status}")
+    audit_view(state, viewer, "POST /clearouts/{case_id}", case["credit_code"], f"case {case_id} → {status}")
     return RedirectResponse(f"/clearouts/{case_id}", status_code=303)
 
 

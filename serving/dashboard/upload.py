@@ -30,11 +30,11 @@ from data.errors import RejectedFile
 from data.ingest import BatchSummary
 from data.profiles import list_profiles
 from data.readers import open_raw
-from serving.dashboard.routes import (
+from serving.dashboard.frame import (
     DashboardRoute,
     Viewer,
-    _audit,
-    _check_csrf,
+    audit_view,
+    check_csrf,
     render,
     viewer_in,
 )
@@ -148,7 +148,7 @@ def _text(form: FormData, name: str) -> str | None:
 async def upload_file(request: Request, viewer: StewardViewerDep, state: StateDep) -> Response:
     """Step 2: store the file on disk in blocks, find its source, dry-run it, show the review."""
     async with request.form(max_files=1, max_fields=20) as form:
-        _check_csrf(viewer, _text(form, "csrf") or "")
+        check_csrf(viewer, _text(form, "csrf") or "")
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise ApiError(422, "file: choose the export to upload")
@@ -179,7 +179,7 @@ async def upload_file(request: Request, viewer: StewardViewerDep, state: StateDe
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    _audit(state, viewer, "POST /data/upload", detail=f"{source} {path.name} dry run")
+    audit_view(state, viewer, "POST /data/upload", detail=f"{source} {path.name} dry run")
     return RedirectResponse(f"/data/upload/{folder.name}", status_code=303)
 
 
@@ -223,7 +223,7 @@ async def check_again(
     """Dry-run again with the mapping as the steward fixed it (and the source, if changed)."""
     draft = _draft(state, viewer, upload_id)
     async with request.form(max_files=0, max_fields=2 * MAX_HEADERS + 10) as form:
-        _check_csrf(viewer, _text(form, "csrf") or "")
+        check_csrf(viewer, _text(form, "csrf") or "")
         source = checked_source(_text(form, "source") or draft["source"])
         headers = [str(h) for h in form.getlist("header")]
         chosen = [str(c).strip() for c in form.getlist("column")]
@@ -272,7 +272,7 @@ def _commit(state: Any, viewer: Viewer, folder: Path, draft: dict[str, Any]) -> 
             "rows_total": total,
             "report": public_report(summary, viewer.principal) | {"rescore": rescore_upload(state, summary)},
         }
-        _audit(
+        audit_view(
             state,
             viewer,
             "POST /data/upload/{upload_id}/commit",
@@ -297,7 +297,7 @@ async def commit(
     """Step 4: load the batch in the background and show its progress."""
     draft = _draft(state, viewer, upload_id)
     async with request.form(max_files=0, max_fields=5) as form:
-        _check_csrf(viewer, _text(form, "csrf") or "")
+        check_csrf(viewer, _text(form, "csrf") or "")
     folder = _folder(state, upload_id)
     if draft["report"]["batches"][0]["status"] != "dry_run":
         raise ApiError(409, "only a file whose dry run passed can be committed; fix the mapping first")

@@ -21,6 +21,7 @@ from mlflow import MlflowClient
 
 from tests.worlds import synthetic_panel
 from training.evaluate import evaluate
+from training.search_space import load_search_space
 from training.train import TrainResult, train
 
 pytestmark = pytest.mark.slow
@@ -67,6 +68,15 @@ def champion_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = _store(tmp_path_factory.mktemp("gate"))
     assert store.train(synthetic_panel("credit", n=600)).promoted
     return store
+
+
+def test_the_run_logs_the_search_space_version_with_its_params(champion_store):
+    client = MlflowClient(champion_store.tracking_uri)
+    run_id = client.get_model_version_by_alias(NAME, "champion").run_id
+    params = client.get_run(run_id).data.params
+    assert params["search_space_version"] == load_search_space().version
+    assert params["lgb_bagging_freq"] == "1"  # the file's fixed parameter reaches the final fit
+    assert {f"lgb_{name}" for name in load_search_space().params} <= set(params)
 
 
 def test_worse_challenger_stays_challenger_and_better_one_is_promoted(tmp_path):

@@ -9,10 +9,14 @@ def test_health_and_readiness(client):
     assert ready.status_code == 200 and set(ready.json()["models"]) == {"credit", "repair", "activity"}
 
 
-def test_not_ready_without_champions(world):
+def test_not_ready_without_champions(world, keys):
+    """Before champions load, every path that needs them answers the same 503 (serving.deps)."""
     from fastapi.testclient import TestClient
+    from markupsafe import escape
 
     from serving.app import create_app
+    from tests.serving.fixtures import some_codes
+    from tests.serving.test_dashboard import csrf_of, sign_in
 
     settings = world.settings()
     settings = settings.model_copy(
@@ -23,6 +27,25 @@ def test_not_ready_without_champions(world):
         assert response.status_code == 503 and response.json()["status"] == "not ready"
         rows = client.post("/v1/scores", json={"rows": [{}]}, headers={"Authorization": "Bearer x"})
         assert rows.status_code == 401
+
+        def bearer(key: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {key}"}
+
+        code = some_codes(settings, "teda", 1)[0]
+        answers = [
+            client.post("/v1/scores", json={"rows": [{}]}, headers=bearer(keys.scorer)),
+            client.get(f"/v1/enterprises/{code}/explanation", headers=bearer(keys.analyst)),
+            client.patch(
+                "/v1/disputes/1", json={"status": "under_review", "note": ""}, headers=bearer(keys.admin_teda)
+            ),
+        ]
+        assert [a.status_code for a in answers] == [503, 503, 503]
+        messages = {a.json()["detail"] for a in answers}
+        assert len(messages) == 1 and next(iter(messages)).startswith("no champion models loaded yet: ")
+        visitor, _ = sign_in(client, keys.admin_teda)
+        token = csrf_of(visitor.get("/disputes").text)
+        page = visitor.post("/disputes/1", data={"csrf": token, "status": "under_review"})
+        assert page.status_code == 503 and str(escape(next(iter(messages)))) in page.text
 
 
 def test_metrics_and_openapi(client):
