@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import pandas as pd
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -44,7 +43,7 @@ from serving.dashboard.session import (
     write_session,
 )
 from serving.deps import ServiceState, StateDep, client_of, refuse_if_locked_out
-from serving.disputes import STATUSES, decide_dispute, dispute_page, file_dispute, find_dispute
+from serving.disputes import STATUSES, decide_dispute, dispute_page, file_dispute, find_dispute, rescoring
 from serving.errors import ApiError
 from serving.exports import csv_response
 from serving.keys import Principal, key_id_of, principal_by_id, verify_key
@@ -76,7 +75,6 @@ from serving.queries import (
 from serving.services.common import UNREPAIRED_STATUSES
 from serving.services.guidance import guidance_for
 from serving.services.policy import policy_in_force
-from serving.store import score_history
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -567,7 +565,7 @@ def enterprise(
         disputes=disputes,
         ask_purpose=maskable and not unmasked,
         purposes=state.settings.purposes,
-        disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later")],
+        disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later", "revoked")],
         guidance=guidance_for(detail["records"], date.fromisoformat(score["as_of"])),
         history_chart=charts.line_chart(
             [f"{h['as_of']:%Y-%m-%d}" + ("*" if h["trigger"] == "dispute" else "") for h in history],
@@ -701,24 +699,6 @@ def disputes_page(
     )
 
 
-def _rescoring(connection: sa.Connection, dispute: dict[str, Any]) -> tuple[dict | None, dict | None]:
-    """Return the score history entries just before and after an upheld dispute's rescore."""
-    rows = [
-        dict(r)
-        for r in connection.execute(
-            sa.select(score_history)
-            .where(score_history.c.credit_code == dispute["credit_code"])
-            .order_by(score_history.c.scored_at, score_history.c.score_id)
-        ).mappings()
-    ]
-    marker = f"dispute {dispute['dispute_id']} upheld"
-    for i, row in enumerate(rows):
-        if row["trigger"] == "dispute" and (row["note"] or "").startswith(marker):
-            before = next((r for r in reversed(rows[:i]) if r["as_of"] == row["as_of"]), None)
-            return before, row
-    return None, None
-
-
 @router.get("/disputes/{dispute_id}")
 def dispute_detail(
     request: Request,
@@ -729,7 +709,7 @@ def dispute_detail(
     """One dispute with its decision and, once upheld, the score before and after the rescore."""
     with state.engine.connect() as connection:
         dispute = find_dispute(connection, viewer.principal, dispute_id)
-        before, after = _rescoring(connection, dispute)
+        before, after = rescoring(connection, dispute)
     _audit(state, viewer, "GET /disputes/{dispute_id}", dispute["credit_code"], f"dispute {dispute_id}")
     return render(
         request, "dispute.html", viewer, page="disputes", dispute=dispute, before=before, after=after
