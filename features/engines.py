@@ -198,10 +198,10 @@ def corrections_fingerprint(corrections: pd.DataFrame | None) -> str:
     if corrections is None or corrections.empty:
         return "none"
     columns = [c for c in CORRECTION_COLUMNS if c in corrections]
-    rows = corrections[columns].astype("str").sort_values(columns, kind="stable")
+    rows = sorted("\x1f".join(str(v) for v in row) for row in corrections[columns].itertuples(index=False))
     digest = hashlib.sha256()
-    for row in rows.itertuples(index=False):
-        digest.update("\x1f".join(row).encode() + b"\x1e")
+    for row in rows:
+        digest.update(row.encode() + b"\x1e")
     return digest.hexdigest()[:16]
 
 

@@ -142,6 +142,23 @@ def empty_warehouse_settings(factory: pytest.TempPathFactory, name: str, **overr
     return settings
 
 
+def copied_world(factory: pytest.TempPathFactory, name: str) -> Settings:
+    """Return settings over a copy of the scored world's warehouse and store (same registry), for
+    tests that write corrections or rerun month-end batches the other tests must not see."""
+    import shutil
+    import sqlite3
+
+    world = served_world(factory)
+    root = factory.mktemp(name)
+    shutil.copytree(world.home, root / "home")
+    with (  # the backup API, not a file copy: the store runs in WAL mode
+        contextlib.closing(sqlite3.connect(world.root / "store.db")) as source,
+        contextlib.closing(sqlite3.connect(root / "store.db")) as target,
+    ):
+        source.backup(target)
+    return ServedWorld(root, root / "home", world.tracking_uri).settings()
+
+
 def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> list[str]:
     """Return scored credit codes (of one zone), for tests to ask about."""
     import sqlalchemy as sa
