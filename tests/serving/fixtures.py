@@ -172,13 +172,18 @@ def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> l
         return list(connection.execute(query).scalars())
 
 
-def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str, str]:
+def disputable_record(
+    settings: Settings,
+    zone: str,
+    skip: int = 0,
+    kinds: tuple[str, ...] = ("abnormal_operation", "commitment_breached", "admin_penalty"),
+) -> tuple[str, str]:
     """Return (credit code, event id) of a listing, breach or penalty that is the only negative record
     in force for an enterprise scored in ``zone``, so that revoking it moves the score.
 
-    Abnormal-operation listings come first (they move a score most), then breached commitments and
-    general or serious penalties. ``skip`` picks another enterprise, so that tests that uphold
-    disputes do not meet each other.
+    ``kinds`` in order of preference: by default abnormal-operation listings first (they move a score
+    most), then breached commitments and general or serious penalties. ``skip`` picks another
+    enterprise, so that tests that uphold disputes do not meet each other.
     """
     from serving.queries import credit_records, record_status
 
@@ -186,9 +191,9 @@ def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str
     status = record_status(records, AS_OF_DATES[-1])
     counting = status[status["status"].isin(["listed", "repairable", "waiting", "in_force"])]
     alone = counting[counting.groupby("credit_code")["event_id"].transform("size") == 1]
-    kinds = {"abnormal_operation": 0, "commitment_breached": 1, "admin_penalty": 2}
+    preference = {kind: i for i, kind in enumerate(kinds)}
     listed = alone[alone["kind"].isin(list(kinds)) & (alone["severity"] != "minor")]
-    listed = listed.assign(order=listed["kind"].map(kinds)).sort_values(
+    listed = listed.assign(order=listed["kind"].map(preference)).sort_values(
         ["order", "credit_code"], ascending=[True, False]
     )
     assert len(listed) > skip, f"the small world has enough disputable records in {zone}"
