@@ -3,6 +3,7 @@
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from features.compute import compute_features
 from features.labels import compute_labels
@@ -163,3 +164,14 @@ def test_a_repaired_record_stops_counting_in_the_history_counts():
         ],
     )
     assert counts_in_history(events, AS_OF).tolist() == [False, True, True, True]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="until the credit-events family calls features.view.counts_in_history (issue 17)"
+)
+def test_the_history_counts_leave_out_a_repaired_record():
+    features = compute_features(WORLD, AS_OF).set_index("credit_code")
+    # S3, a general penalty of 2023-01 repaired in 2023-06, no longer counts; S1 and S2 still do.
+    assert features.loc[f.STRUGGLING, "ce_admin_penalty_count_36m"] == 1.0
+    assert features.loc[f.STRUGGLING, "ce_negative_general_count_36m"] == 2.0
+    assert features.loc[f.STRUGGLING, "ce_repaired_count_36m"] == 1.0
