@@ -24,8 +24,10 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from data.corrections import read_corrections
 from data.errors import ZonecreditError
 from data.quality import quality_rows
+from features.view import current_corrections
 from models.activity import COMPONENTS
 from serving.alerts import alert_page
 from serving.batch import explain_enterprise
@@ -75,6 +77,7 @@ from serving.queries import (
 from serving.services.common import UNREPAIRED_STATUSES
 from serving.services.guidance import guidance_for
 from serving.services.policy import policy_in_force
+from zonecredit.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -608,15 +611,17 @@ def enterprise_dispute(
 # ---------------------------------------------------------------- warnings
 
 
-def _unrepaired(items: list[dict[str, Any]], home: Path) -> dict[str, dict[str, Any]]:
+def _unrepaired(items: list[dict[str, Any]], settings: Settings) -> dict[str, dict[str, Any]]:
     """Return, per repair warning, since when its records have stayed unrepaired and for how many days."""
     if not items:
         return {}
-    records = credit_records([i["credit_code"] for i in items], home)
+    codes = [i["credit_code"] for i in items]
+    records = credit_records(codes, settings.home)
+    corrections = read_corrections(None, settings.resolved_database_url, codes)
     found: dict[str, dict[str, Any]] = {}
     for item in items:
         own = records[records["credit_code"] == item["credit_code"]]
-        status = record_status(own, item["as_of"])
+        status = record_status(own, item["as_of"], current_corrections(corrections, item["as_of"]))
         open_ = status[status["status"].isin(UNREPAIRED_STATUSES)]
         if len(open_):
             found[item["credit_code"]] = {
@@ -662,7 +667,7 @@ def warnings_page(
         items=items,
         persistence=persistence,
         policy=policy_in_force(state.settings),  # its [clearout] rule marks the candidates
-        unrepaired=_unrepaired(items, state.settings.home) if kind == "repair" else {},
+        unrepaired=_unrepaired(items, state.settings) if kind == "repair" else {},
     )
 
 
