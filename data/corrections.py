@@ -155,17 +155,22 @@ def add_correction(database_url: str, correction: Correction) -> int:
 
 
 def read_corrections(
-    known_on: date | None, database_url: str, credit_codes: list[str] | None = None
+    known_on: date | None, database_url: str | sa.Connection, credit_codes: list[str] | None = None
 ) -> pd.DataFrame:
-    """Return the corrections decided on or before ``known_on`` (all of them if None), oldest first."""
+    """Return the corrections decided on or before ``known_on`` (all of them if None), oldest first.
+
+    ``database_url`` may also be an open connection to the store (a read inside the caller's own).
+    """
     query = sa.select(corrections).order_by(corrections.c.decided_on, corrections.c.correction_id)
     if known_on is not None:
         query = query.where(corrections.c.decided_on <= known_on)
     if credit_codes is not None:
         query = query.where(corrections.c.credit_code.in_(credit_codes))
-    with engine_for(database_url).connect() as connection:
-        frame = pd.DataFrame(
-            connection.execute(query).mappings().all(), columns=[c.name for c in corrections.c]
-        )
+    if isinstance(database_url, sa.Connection):
+        rows = database_url.execute(query).mappings().all()
+    else:
+        with engine_for(database_url).connect() as connection:
+            rows = connection.execute(query).mappings().all()
+    frame = pd.DataFrame(rows, columns=[c.name for c in corrections.c])
     frame["decided_on"] = pd.to_datetime(frame["decided_on"]).astype("datetime64[s]")
     return frame

@@ -10,6 +10,10 @@ enterprise, so the three give the same table; the engine is a deployment choice,
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +27,7 @@ import pandas as pd
 from data.contracts import SOURCES, empty_frame
 from data.warehouse import bucket_of
 from features.compute import compute_features
-from features.pointintime import as_timestamp
+from features.pointintime import CORRECTION_COLUMNS, as_timestamp
 from features.registry import FEATURE_SET_VERSION
 
 if TYPE_CHECKING:
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 Engine = Literal["inprocess", "chunked", "dask"]
 ENGINES: tuple[str, ...] = ("inprocess", "chunked", "dask")
 Records = Mapping[str, pd.DataFrame]
+_KEY_METADATA = b"zonecredit.feature_key"
 
 
 class Partitions(Protocol):
@@ -188,13 +193,60 @@ def feature_path(home: Path, as_of: date) -> Path:
     return home / "features" / f"as_of={as_timestamp(as_of):%Y-%m-%d}"
 
 
-def write_features(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], folder: Path) -> Path:
-    """Write feature chunks to one Parquet file, tagged with the feature-set version."""
+def corrections_fingerprint(corrections: pd.DataFrame | None) -> str:
+    """Return a hash of the corrections' content (which, on what, what, and the dates they take effect)."""
+    if corrections is None or corrections.empty:
+        return "none"
+    columns = [c for c in CORRECTION_COLUMNS if c in corrections]
+    rows = sorted("\x1f".join(str(v) for v in row) for row in corrections[columns].itertuples(index=False))
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(row.encode() + b"\x1e")
+    return digest.hexdigest()[:16]
+
+
+def feature_key(home: Path, as_of: date, corrections: pd.DataFrame | None) -> str:
+    """Return what a feature table is computed from, as one hash: the as-of date, the warehouse's
+    committed batches, the corrections' fingerprint and the feature-set version.
+
+    A cached table is reused only under the same key, so a new batch, a new correction or a changed
+    feature set computes it again.
+    """
+    from data.warehouse import committed_batches
+
+    payload = {
+        "as_of": f"{as_timestamp(as_of):%Y-%m-%d}",
+        "batches": [f"{source}/{p.name}" for source in SOURCES for p in committed_batches(source, home)],
+        "corrections": corrections_fingerprint(corrections),
+        "feature_set_version": FEATURE_SET_VERSION,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stored_feature_key(path: Path) -> str | None:
+    """Return the key a written feature table was computed under (None if absent or unkeyed)."""
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        return None
+    metadata = pq.read_schema(path).metadata or {}
+    key = metadata.get(_KEY_METADATA)
+    return key.decode() if key else None
+
+
+def write_features(
+    chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], folder: Path, key: str | None = None
+) -> Path:
+    """Write feature chunks to one Parquet file, tagged with the feature-set version and its key.
+
+    Written beside the target and moved into place, so a reader sees the old table or the new one.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "features.parquet"
+    partial = folder / f".features-{os.getpid()}-{threading.get_ident()}.parquet"
     writer = None
     try:
         for chunk in chunks:
@@ -203,28 +255,47 @@ def write_features(chunks: Iterator[pd.DataFrame] | list[pd.DataFrame], folder: 
                 metadata = {
                     **(table.schema.metadata or {}),
                     b"zonecredit.feature_set_version": FEATURE_SET_VERSION.encode(),
+                    **({_KEY_METADATA: key.encode()} if key else {}),
                 }
-                writer = pq.ParquetWriter(path, table.schema.with_metadata(metadata))
+                writer = pq.ParquetWriter(partial, table.schema.with_metadata(metadata))
             writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
     finally:
         if writer is not None:
             writer.close()
+    if writer is not None:
+        os.replace(partial, path)
     return path
 
 
-def build_features(as_of: date, home: Path | None = None, engine: str = "inprocess") -> Path:
-    """Compute the feature table of ``as_of`` from the warehouse and write it; return its path."""
-    from data.corrections import read_corrections
-    from zonecredit.settings import get_settings
+def build_features(
+    as_of: date,
+    home: Path,
+    engine: str = "inprocess",
+    *,
+    corrections: pd.DataFrame | None = None,
+    scheduler: str | None = None,
+) -> Path:
+    """Compute the feature table of ``as_of`` from the warehouse under ``home`` and write it.
 
-    settings = get_settings()
-    home = home or settings.home
+    ``corrections`` are applied as ``compute_features`` does (those decided by ``as_of``): current
+    scores pass ``features.view.current_corrections`` of every correction. ``scheduler`` is the Dask
+    scheduler for ``engine="dask"`` (a local cluster when None). Returns the table's path.
+    """
     partitions = WarehousePartitions(home)
-    corrections = read_corrections(as_of, settings.resolved_database_url)
     folder = feature_path(home, as_of)
+    key = feature_key(home, as_of, corrections)
     if engine == "chunked":
-        return write_features(iter_chunks(partitions, as_of, corrections), folder)
+        return write_features(iter_chunks(partitions, as_of, corrections), folder, key)
     if engine == "dask":
-        with dask_client(settings.dask_scheduler) as client:
-            return write_features([run_features(partitions, as_of, corrections, engine, client)], folder)
-    return write_features([run_features(partitions, as_of, corrections, engine)], folder)
+        with dask_client(scheduler) as client:
+            return write_features([run_features(partitions, as_of, corrections, engine, client)], folder, key)
+    return write_features([run_features(partitions, as_of, corrections, engine)], folder, key)
+
+
+def cached_features(as_of: date, home: Path, corrections: pd.DataFrame | None) -> Path:
+    """Return the path of the feature table of ``as_of``, computing it unless the stored one was
+    computed from the same batches, corrections and feature set (``feature_key``)."""
+    path = feature_path(home, as_of) / "features.parquet"
+    if stored_feature_key(path) == feature_key(home, as_of, corrections):
+        return path
+    return build_features(as_of, home, corrections=corrections)

@@ -17,6 +17,7 @@ import pandas as pd
 from data.contracts import SOURCES, derive_reported_on, empty_frame
 from features import rules
 from features.pointintime import as_timestamp, corrections_known, current_records, known_records
+from features.view import latest_registration, registration_on
 from features.windows import dense_matrices, month_number, positions
 
 _CLOSED = ("revoked", "deregistered")
@@ -59,13 +60,6 @@ def label_window(as_of: date | pd.Timestamp, label: str) -> tuple[pd.Timestamp, 
     return start + pd.Timedelta(days=1), start + pd.DateOffset(months=get_label(label).window_months)
 
 
-def _registration_on(registry: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
-    """Return each enterprise's latest registry row with a status in effect on ``on``."""
-    rows = registry[(registry["status_changed_on"] <= on) & (registry["established_on"] <= on)]
-    rows = rows.sort_values(["credit_code", "status_changed_on"], kind="stable")
-    return rows.drop_duplicates("credit_code", keep="last").set_index("credit_code")
-
-
 def _population(
     records: Mapping[str, pd.DataFrame],
     as_of: pd.Timestamp,
@@ -73,13 +67,7 @@ def _population(
     min_age_months: int = 0,
 ) -> pd.Index:
     """Return the enterprises known active on ``as_of`` (and old enough), as known then."""
-    registry = known_records(
-        records.get("registry", empty_frame(SOURCES["registry"])),
-        SOURCES["registry"],
-        as_of,
-        corrections_known(corrections, as_of),
-    )
-    current = _registration_on(registry, as_of)
+    current = registration_on(records.get("registry", empty_frame(SOURCES["registry"])), as_of, corrections)
     old_enough = current["established_on"] <= as_of - pd.DateOffset(months=min_age_months)
     return pd.Index(current.index[(current["status"] == "active") & old_enough], dtype="str")
 
@@ -216,8 +204,8 @@ def active_next_q(
         operating |= _codes(
             frame, _months_in_window(frame, start, end) & (frame[column] > floor).to_numpy(bool)
         )
-    status = _registration_on(current["registry"], end)["status"]
-    still_open = set(status.index[status == "active"].astype("str"))
+    closing = latest_registration(current["registry"], end)
+    still_open = set(closing.loc[(closing["status"] == "active").to_numpy(bool), "credit_code"].astype("str"))
     return pd.Series(
         population.isin(list(operating & still_open)).astype(np.int8), index=population, name="active_next_q"
     )

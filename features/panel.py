@@ -68,18 +68,14 @@ def build_panel(
     """Return the (enterprise × as-of) panel of features and one label, ordered by as-of and code.
 
     Give the records of one partition, or a data directory to walk its warehouse partition by
-    partition (corrections then come from the operational store, all of them: labels need the
-    latest knowledge, features filter them to each as-of date). ``progress`` shows a bar over the
-    (partition, as-of) steps, for notebooks where a panel takes a minute.
+    partition. Give every correction known now: features and the label's population apply those
+    decided by each as-of date (point in time), the label's outcome all of them (the best knowledge
+    of what happened after). ``progress`` shows a bar over the (partition, as-of) steps, for
+    notebooks where a panel takes a minute.
     """
     definition = get_label(label)
     dates = sorted({as_timestamp(d) for d in as_of_dates})
     if isinstance(partition_or_home, Path):
-        from data.corrections import read_corrections
-        from zonecredit.settings import get_settings
-
-        if corrections is None:
-            corrections = read_corrections(None, get_settings().resolved_database_url)
         source = WarehousePartitions(partition_or_home)
         keys = source.partition_keys()
         partitions: Iterable[Mapping[str, pd.DataFrame]] = (source(k) for k in keys)

@@ -140,6 +140,26 @@ def apply_corrections(frame: pd.DataFrame, source: Source, corrections: pd.DataF
     return frame[keep]
 
 
+def correction_actions(frame: pd.DataFrame, source: Source, corrections: pd.DataFrame) -> pd.Series:
+    """Return, per row of ``frame``, the action of the last correction naming its record (else None).
+
+    Pages show a corrected record beside what was done to it; matching is ``apply_corrections``'.
+    """
+    actions = pd.Series(None, index=frame.index, dtype="object")
+    mine = corrections[(corrections["source"] == source.name).to_numpy(bool)]
+    if mine.empty or frame.empty:
+        return actions
+    touched = frame["credit_code"].isin(mine["credit_code"].unique()).to_numpy(bool)
+    if not touched.any():
+        return actions
+    ordered = mine.assign(match_key=_correction_keys(mine, source)).sort_values(
+        ["decided_on", "correction_id"], kind="stable"
+    )
+    last = ordered.drop_duplicates("match_key", keep="last").set_index("match_key")["action"]
+    actions[touched] = _frame_keys(frame[touched], source).map(last)
+    return actions.where(actions.notna(), None)
+
+
 def latest_versions(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
     """Return one row per record key: the greatest ``reported_on``, ties broken by ``loaded_at``."""
     if frame.empty:

@@ -68,24 +68,30 @@ class BatchSummary:
         return asdict(self)
 
 
-def _feature_table(as_of: date, settings: Settings) -> pd.DataFrame:
-    from features.engines import build_features, feature_path
+def _corrections(as_of: date, settings: Settings, codes: Collection[str] | None = None) -> pd.DataFrame:
+    """Return the corrections a current score applies: every one decided so far (``features.view``)."""
+    from data.corrections import read_corrections
+    from features.view import current_corrections
 
-    path = feature_path(settings.home, as_of) / "features.parquet"
-    if not path.exists():
-        path = build_features(as_of, settings.home)
-    return pd.read_parquet(path)
+    found = read_corrections(None, settings.resolved_database_url, None if codes is None else sorted(codes))
+    return current_corrections(found, as_of)
 
 
-def _profiles(as_of: date, settings: Settings, codes: Collection[str] | None = None) -> pd.DataFrame:
-    """Return each enterprise's registration as known on ``as_of`` (latest status change)."""
+def _feature_table(as_of: date, settings: Settings, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Return the feature table of ``as_of``, reused only if computed from the same inputs."""
+    from features.engines import cached_features
+
+    return pd.read_parquet(cached_features(as_of, settings.home, corrections))
+
+
+def _profiles(
+    as_of: date, settings: Settings, corrections: pd.DataFrame, codes: Collection[str] | None = None
+) -> pd.DataFrame:
+    """Return each enterprise's registration as known on ``as_of`` (``features.view.registration_on``)."""
     from data.warehouse import read_source
+    from features.view import registration_on
 
-    registry = read_source("registry", settings.home, credit_codes=codes)
-    stamp = pd.Timestamp(as_of)
-    known = registry[(registry["reported_on"] <= stamp) & (registry["established_on"] <= stamp)]
-    known = known.sort_values(["credit_code", "status_changed_on", "reported_on"], kind="stable")
-    return known.drop_duplicates("credit_code", keep="last").set_index("credit_code")
+    return registration_on(read_source("registry", settings.home, credit_codes=codes), as_of, corrections)
 
 
 def _day(values: pd.Series) -> list[date | None]:
@@ -313,9 +319,10 @@ def score_all(
     url = settings.resolved_database_url
     upgrade_database(url)
     champions = champions or load_champions(settings.resolved_mlflow_tracking_uri)
-    features = _feature_table(as_of, settings)
+    corrections = _corrections(as_of, settings)
+    features = _feature_table(as_of, settings, corrections)
     features = features[features["reg_is_active"] == 1].reset_index(drop=True)
-    profiles = _profiles(as_of, settings)
+    profiles = _profiles(as_of, settings, corrections)
     features = features[features["credit_code"].isin(profiles.index)].reset_index(drop=True)
     credit, repair, activity = score_frame(features, champions, threads=os.cpu_count() or 1)
     now = datetime.now().replace(microsecond=0)
@@ -357,21 +364,17 @@ def score_all(
 def enterprises_features(credit_codes: Collection[str], as_of: date, settings: Settings) -> pd.DataFrame:
     """Return some enterprises' features on ``as_of`` recomputed from their records and corrections.
 
-    Corrections are applied even if decided after ``as_of``: an upheld dispute finds a record
-    wrong from the start, so the corrected view of the same as-of date is the one to score.
+    Corrections apply even if decided after ``as_of`` (``features.view.current_corrections``): an
+    upheld dispute finds a record wrong from the start, so the corrected view of the same as-of
+    date is the one to score.
     """
-    from data.corrections import read_corrections
-    from data.warehouse import bucket_count, bucket_of, read_partition
     from features.compute import compute_features
+    from features.view import enterprise_records
 
     codes = sorted(set(credit_codes))
-    buckets = np.unique(bucket_of(np.asarray(codes, dtype=object), bucket_count(settings.home)))
-    records = read_partition(buckets.tolist(), settings.home, credit_codes=codes)
-    corrections = read_corrections(None, settings.resolved_database_url, codes)
-    if len(corrections):
-        stamp = pd.Timestamp(as_of)
-        corrections["decided_on"] = corrections["decided_on"].where(corrections["decided_on"] <= stamp, stamp)
-    return compute_features(records, as_of, corrections)
+    return compute_features(
+        enterprise_records(settings.home, codes), as_of, _corrections(as_of, settings, codes)
+    )
 
 
 @dataclass
@@ -408,7 +411,7 @@ def rescore_enterprises(
     started = time.perf_counter()
     codes = sorted(set(credit_codes))
     features = enterprises_features(codes, as_of, settings)
-    profiles = _profiles(as_of, settings, codes)
+    profiles = _profiles(as_of, settings, _corrections(as_of, settings, codes), codes)
     features = features[(features["reg_is_active"] == 1) & features["credit_code"].isin(profiles.index)]
     features = features.reset_index(drop=True)
     credit, repair, activity = score_frame(features, champions)

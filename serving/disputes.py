@@ -23,8 +23,9 @@ from serving.batch import rescore_enterprise
 from serving.champions import Champions
 from serving.errors import ApiError, valid_code
 from serving.keys import Principal
+from serving.outputs import SCORE_FIELDS
 from serving.queries import present, scored_enterprise, table_page, visible_zone, zone_condition
-from serving.store import disputes
+from serving.store import disputes, score_history
 from zonecredit.settings import Settings
 
 NEXT_STATUS = {"submitted": {"under_review"}, "under_review": {"upheld", "rejected"}}
@@ -124,6 +125,41 @@ def file_dispute(
     return dispute_public(row)
 
 
+def rescoring(connection: sa.Connection, dispute: dict[str, Any]) -> tuple[dict | None, dict | None]:
+    """Return the score history rows just before and after an upheld dispute's rescore (else None).
+
+    The rescore's row is the one whose note names the dispute; the row before is the last one of
+    the same as-of date written before it — the score the decision replaced.
+    """
+    if dispute["status"] != "upheld":
+        return None, None
+    rows = [
+        dict(r)
+        for r in connection.execute(
+            sa.select(score_history)
+            .where(score_history.c.credit_code == dispute["credit_code"])
+            .order_by(score_history.c.scored_at, score_history.c.score_id)
+        ).mappings()
+    ]
+    marker = f"dispute {dispute['dispute_id']} upheld"
+    for i, row in enumerate(rows):
+        if row["trigger"] == "dispute" and (row["note"] or "").startswith(marker):
+            before = next((r for r in reversed(rows[:i]) if r["as_of"] == row["as_of"]), None)
+            return before, row
+    return None, None
+
+
+def score_public(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return a score history row as the public score record it was stored with."""
+    if row is None:
+        return None
+    out = {name: row[name] for name in SCORE_FIELDS}
+    out["as_of"] = row["as_of"].isoformat()
+    out["reasons"] = orjson.loads(row["reasons"])
+    out["scored_at"] = row["scored_at"].astimezone().isoformat(timespec="seconds")
+    return out
+
+
 def dispute_page(
     connection: sa.Connection,
     principal: Principal,
@@ -133,7 +169,8 @@ def dispute_page(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Return (total, one page) of the disputes of the caller's zones, newest first."""
+    """Return (total, one page) of the disputes of the caller's zones, newest first; upheld ones
+    carry ``score_before`` and ``score_after`` like the decision's reply."""
     visible_zone(zone, principal)
     if credit_code is not None:
         valid_code(credit_code, "credit_code")
@@ -145,7 +182,12 @@ def dispute_page(
     )
     order = (disputes.c.dispute_id.desc(),)
     total, rows = table_page(connection, disputes, conditions, order, limit, offset)
-    return total, [dispute_public(r) for r in rows]
+    items = [dispute_public(r) for r in rows]
+    for item in items:  # an upheld dispute's scores, as its decision returned them
+        before, after = rescoring(connection, item)
+        if after is not None:
+            item |= {"score_before": score_public(before), "score_after": score_public(after)}
+    return total, items
 
 
 def find_dispute(connection: sa.Connection, principal: Principal, dispute_id: int) -> dict[str, Any]:

@@ -13,12 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import orjson
 import pandas as pd
 import sqlalchemy as sa
 
-from data.contracts import ZONES
+from data.contracts import SOURCES, ZONES
 from data.quality import quality_rows
 from models.activity import COMPONENTS
 from serving.errors import ApiError, not_found, valid_code
@@ -67,6 +66,8 @@ RECORD_COLUMNS = [
     "department",
     "reported_on",
 ]
+# What ``features.view.records_on`` adds to each credit record.
+STATUS_COLUMNS = ["correction", "status", "shown_from", "shown_until", "repairable_from", "days_unrepaired"]
 # Roles that work with an enterprise's legal representative (supervision in their own zones).
 UNMASKED_ROLES = frozenset({"admin"})
 
@@ -336,16 +337,15 @@ def activity_months(connection: sa.Connection, principal: Principal, zone: str) 
 def credit_records(credit_codes: list[str], home: Path) -> pd.DataFrame:
     """Return the credit records (latest version of each) of ``credit_codes``, oldest first.
 
-    Only the warehouse buckets holding these enterprises are read.
+    Only the warehouse buckets holding these enterprises are read. Raw as loaded: ``record_status``
+    applies corrections and says where each record stands on a date.
     """
-    from data.warehouse import bucket_count, bucket_of, read_source
+    from features.pointintime import latest_versions
+    from features.view import enterprise_records
 
-    buckets = sorted(set(bucket_of(np.asarray(credit_codes, dtype=object), bucket_count(home)).tolist()))
-    events = read_source("credit_events", home, buckets=[int(b) for b in buckets])
-    events = events[events["credit_code"].isin(credit_codes)]
+    events = enterprise_records(home, credit_codes, ("credit_events",))["credit_events"]
     return (
-        events[["credit_code", *RECORD_COLUMNS]]
-        .drop_duplicates("event_id", keep="last")
+        latest_versions(events, SOURCES["credit_events"])
         .sort_values(["occurred_on", "event_id"])
         .reset_index(drop=True)
     )
@@ -354,8 +354,14 @@ def credit_records(credit_codes: list[str], home: Path) -> pd.DataFrame:
 def enterprise_detail(
     connection: sa.Connection, principal: Principal, credit_code: str, settings: Settings
 ) -> dict[str, Any]:
-    """Return one visible enterprise's profile, latest score, score history, records and warnings."""
+    """Return one visible enterprise's profile, latest score, score history, records and warnings.
+
+    Records and profile are ``features.view.enterprise_view`` on the score's as-of date: every
+    correction decided so far applies, as it does to the score beside them (a revoked record shows
+    as revoked, not as listed beside its correction).
+    """
     from data.corrections import read_corrections
+    from features.view import enterprise_view
 
     latest = scored_enterprise(connection, principal, credit_code)
     profile = (
@@ -376,60 +382,28 @@ def enterprise_detail(
         .order_by(warnings.c.kind)
     ).mappings()
     corrections = read_corrections(None, settings.resolved_database_url, [credit_code])
+    view = enterprise_view(settings.home, credit_code, latest["as_of"], corrections)
     person = {k: v for k, v in profile.items() if k != "updated_at"}
     person["legal_rep_id"] = mask_personal_id(person["legal_rep_id"], principal)
-    records = record_status(credit_records([credit_code], settings.home), latest["as_of"])
     return {
         "profile": person,
         "score": orjson.loads(latest["public_json"]),
         "history": [dict(h) for h in history],
-        "records": frame_records(records.drop(columns=["credit_code"])),
-        "corrections": frame_records(corrections.drop(columns=["recorded_at"])),
+        "records": frame_records(view.records[[*RECORD_COLUMNS, *STATUS_COLUMNS]]),
+        "corrections": frame_records(view.corrections.drop(columns=["recorded_at"])),
         "warnings": [dict(w) for w in active],
     }
 
 
-def record_status(records: pd.DataFrame, on: date) -> pd.DataFrame:
-    """Return credit records with their repair status on ``on`` and the windows of SPEC §3.
+def record_status(records: pd.DataFrame, on: date, corrections: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return credit records with their status on ``on`` and the windows of SPEC §3.
 
-    Adds ``status`` (positive, later, repaired, removed, expired, listed, repairable, waiting,
-    in_force), ``shown_from``/``shown_until`` (display window), ``repairable_from`` and
-    ``days_unrepaired`` (days on display without repair, for records still counting on ``on``).
+    ``features.view.records_on`` answers: the given corrections decided by ``on`` apply (a revoked
+    record stays, with status ``revoked``); see ``features.view.credit_status`` for the statuses.
     """
-    from features.rules import (
-        LIST_KINDS,
-        NEGATIVE_KINDS,
-        display_end,
-        display_start,
-        in_force,
-        repairable_from,
-    )
+    from features.view import records_on
 
-    stamp = pd.Timestamp(on)
-    out = records.copy()
-    start, end, repairable = display_start(out), display_end(out), repairable_from(out)
-    counting = in_force(out, stamp)
-    is_list = out["kind"].isin(LIST_KINDS).to_numpy(bool)
-    status = np.select(
-        [
-            ~out["kind"].isin(NEGATIVE_KINDS).to_numpy(bool),
-            (start > stamp).to_numpy(bool),
-            (out["repaired_on"] <= stamp).to_numpy(bool),
-            (out["removed_on"] <= stamp).to_numpy(bool),
-            ~counting.to_numpy(bool),
-            is_list,
-            (repairable <= stamp).to_numpy(bool),
-            repairable.notna().to_numpy(bool),
-        ],
-        ["positive", "later", "repaired", "removed", "expired", "listed", "repairable", "waiting"],
-        "in_force",
-    )
-    out["status"] = status
-    out["shown_from"] = start
-    out["shown_until"] = end.where(~is_list)
-    out["repairable_from"] = repairable
-    out["days_unrepaired"] = ((stamp - start).dt.days).where(counting)
-    return out
+    return records_on(records, "credit_events", on, corrections)
 
 
 # Data-quality status of a batch by its load rate: "ok" from the first bound, "warn" from the second.
@@ -453,23 +427,3 @@ def batch_quality(home: Path, latest_only: bool) -> list[dict[str, Any]]:
     for row in rows:  # newest first
         latest.setdefault(row["source"], row)
     return list(latest.values())
-
-
-def dispute_rescore(
-    connection: sa.Connection, dispute: dict[str, Any]
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Return the score history entries just before and after an upheld dispute's rescore."""
-    rows = [
-        dict(r)
-        for r in connection.execute(
-            sa.select(score_history)
-            .where(score_history.c.credit_code == dispute["credit_code"])
-            .order_by(score_history.c.scored_at, score_history.c.score_id)
-        ).mappings()
-    ]
-    marker = f"dispute {dispute['dispute_id']} upheld"
-    for i, row in enumerate(rows):
-        if row["trigger"] == "dispute" and (row["note"] or "").startswith(marker):
-            before = next((r for r in reversed(rows[:i]) if r["as_of"] == row["as_of"]), None)
-            return before, row
-    return None, None

@@ -110,7 +110,11 @@ class EnterprisePublic(BaseModel):
     profile: Profile
     score: ScorePublic | None
     history: list[HistoryEntry]
-    records: list[dict[str, Any]] = Field(description="Credit records (信用记录) as loaded.")
+    records: list[dict[str, Any]] = Field(
+        description="Credit records (信用记录) on the score's as-of date with every correction so far: "
+        "`status` (revoked, listed, repaired, …), `correction` (revoke, amend, repair or null) and the "
+        "display and repair windows."
+    )
     corrections: list[dict[str, Any]]
     warnings: list[WarningPublic]
 

@@ -75,17 +75,18 @@ def load_panel(
     ``enterprise_fraction`` samples whole enterprises (see ``sample_buckets``).
     """
     dates = list(as_of_dates) if as_of_dates is not None else default_as_of_dates(home, kind, every_months)
-    buckets = sample_buckets(home, enterprise_fraction)
-    if not in_memory:
-        if buckets is not None:
-            raise ValueError("an enterprise sample needs in_memory=True")
-        return build_panel(home, dates, label=kind, progress=progress)
     from data.corrections import read_corrections
     from data.warehouse import read_source
     from zonecredit.settings import get_settings
 
-    records = {name: read_source(name, home, buckets=buckets) for name in SOURCES}
+    buckets = sample_buckets(home, enterprise_fraction)
+    # Every correction known now: the panel applies each as-of's own to features (point in time).
     corrections = read_corrections(date.today(), get_settings().resolved_database_url)
+    if not in_memory:
+        if buckets is not None:
+            raise ValueError("an enterprise sample needs in_memory=True")
+        return build_panel(home, dates, label=kind, corrections=corrections, progress=progress)
+    records = {name: read_source(name, home, buckets=buckets) for name in SOURCES}
     return build_panel(records, dates, label=kind, corrections=corrections, progress=progress)
 
 

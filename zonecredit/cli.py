@@ -467,14 +467,23 @@ def features_build(
     ] = "inprocess",
     as_json: JsonOption = False,
 ) -> None:
-    """Compute every enterprise's features as of a date and write them to the warehouse."""
+    """Compute every enterprise's features as of a date and write them to the warehouse.
+
+    The table ``zonecredit score`` reads: every correction decided so far applies (current scores).
+    """
+    from data.corrections import read_corrections
     from features.engines import ENGINES, build_features
+    from features.view import current_corrections
 
     if engine not in ENGINES:
         _fail(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    settings = get_settings()
+    corrections = current_corrections(read_corrections(None, settings.resolved_database_url), as_of)
     status = console.status(f"building features as of {as_of:%Y-%m-%d} ({engine})…", spinner="dots")
     with status, _stray_output_to_stderr():
-        path = build_features(as_of.date(), get_settings().home, engine)
+        path = build_features(
+            as_of.date(), settings.home, engine, corrections=corrections, scheduler=settings.dask_scheduler
+        )
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(path).metadata

@@ -21,6 +21,7 @@ from features.families.base import (
     rows_of,
     total,
 )
+from features.view import counts_in_history
 
 # Every record kind of the vocabulary, in column order: English wording of a count and its risk
 # sense (the Chinese names are the vocabulary's).
@@ -35,44 +36,55 @@ KINDS = {
 }
 
 
+# A repaired negative record leaves the history counts (``features.view.counts_in_history``).
+UNREPAIRED_ZH, UNREPAIRED_EN = "（不含已修复）", ", repaired ones not counted"
+
+
 def _declare() -> list[FeatureDef]:
     s = "credit_events"
+
+    def zh(text: str, direction: str) -> str:
+        return text + UNREPAIRED_ZH if direction == UP else text
+
+    def en(text: str, direction: str) -> str:
+        return text + UNREPAIRED_EN if direction == UP else text
+
     return [
         *[
             feature(
                 f"ce_{k}_count_12m",
-                f"近12个月{CREDIT_EVENT_KIND_NAMES[k]}次数",
-                f"{en} in 12 months",
+                zh(f"近12个月{CREDIT_EVENT_KIND_NAMES[k]}次数", d),
+                en(f"{words} in 12 months", d),
                 s,
                 12,
                 d,
                 False,
             )
-            for k, (en, d) in KINDS.items()
+            for k, (words, d) in KINDS.items()
         ],
         *[
             feature(
                 f"ce_{k}_count_36m",
-                f"近36个月{CREDIT_EVENT_KIND_NAMES[k]}次数",
-                f"{en} in 36 months",
+                zh(f"近36个月{CREDIT_EVENT_KIND_NAMES[k]}次数", d),
+                en(f"{words} in 36 months", d),
                 s,
                 36,
                 d,
                 False,
             )
-            for k, (en, d) in KINDS.items()
+            for k, (words, d) in KINDS.items()
         ],
         *[
             feature(
                 f"ce_negative_{sev}_count_36m",
-                f"近36个月{zh}失信记录数",
-                f"{sev} negative records in 36 months",
+                f"近36个月{name}失信记录数{UNREPAIRED_ZH}",
+                f"{sev} negative records in 36 months{UNREPAIRED_EN}",
                 s,
                 36,
                 UP,
                 False,
             )
-            for sev, zh in SEVERITY_NAMES.items()
+            for sev, name in SEVERITY_NAMES.items()
         ],
         feature(
             "ce_active_unrepaired_total",
@@ -130,8 +142,8 @@ def _declare() -> list[FeatureDef]:
         ),
         feature(
             "ce_months_since_last_negative",
-            "距最近一次失信记录月数",
-            "months since the latest negative record",
+            "距最近一次未修复失信记录月数",
+            "months since the latest unrepaired negative record",
             s,
             None,
             DOWN,
@@ -221,15 +233,16 @@ def compute(events: pd.DataFrame, enterprises: pd.Index, as_of: pd.Timestamp) ->
     to_escalation = days_between(as_of, rules.escalates_on(events))
     shown_days = -days_between(as_of, rules.display_start(events))
     repaired_ago = months_between(events["repaired_on"], as_of)
+    counted = counts_in_history(events, as_of)  # a repaired record leaves the history counts
     columns: Columns = {}
     for k in KINDS:
-        columns[f"ce_{k}_count_12m"] = count(rows, (kind == k) & (months_ago < 12), n)
-        columns[f"ce_{k}_count_36m"] = count(rows, (kind == k) & (months_ago < 36), n)
+        columns[f"ce_{k}_count_12m"] = count(rows, counted & (kind == k) & (months_ago < 12), n)
+        columns[f"ce_{k}_count_36m"] = count(rows, counted & (kind == k) & (months_ago < 36), n)
     for sev in SEVERITIES:
         columns[f"ce_negative_{sev}_count_36m"] = count(
-            rows, negative & (severity == sev) & (months_ago < 36), n
+            rows, counted & negative & (severity == sev) & (months_ago < 36), n
         )
-    last_negative = extreme(rows, months_ago, negative, n, largest=False)
+    last_negative = extreme(rows, months_ago, counted & negative, n, largest=False)
     columns |= {
         "ce_active_unrepaired_total": count(rows, in_force, n),
         "ce_active_unrepaired_general": count(rows, in_force & (severity == "general"), n),

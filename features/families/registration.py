@@ -16,6 +16,7 @@ from features.families.base import (
     feature,
     months_between,
 )
+from features.view import latest_registration
 
 
 def _declare() -> list[FeatureDef]:
@@ -63,7 +64,7 @@ def compute(registry: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, 
     """Return each enterprise's registration as of ``as_of`` and the registry features."""
     history = registry[(registry["established_on"] <= as_of).to_numpy(bool)]
     history = history.sort_values(["credit_code", "status_changed_on"], kind="stable")
-    latest = history.drop_duplicates("credit_code", keep="last").reset_index(drop=True)
+    latest = latest_registration(registry, as_of)
     changes = (history["status_changed_on"] > history["established_on"]).groupby(history["credit_code"]).sum()
     age = months_between(latest["established_on"], as_of)
     capital = latest["registered_capital"].to_numpy(np.float64)

@@ -20,9 +20,8 @@ from serving.dashboard.frame import (
     render,
 )
 from serving.deps import StateDep, require_champions
-from serving.disputes import STATUSES, decide_dispute, dispute_page, find_dispute
+from serving.disputes import STATUSES, decide_dispute, dispute_page, find_dispute, rescoring
 from serving.errors import ApiError
-from serving.queries import dispute_rescore
 
 router = APIRouter(route_class=DashboardRoute, include_in_schema=False)
 DisputeId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
@@ -68,7 +67,7 @@ def dispute_detail(
     """One dispute with its decision and, once upheld, the score before and after the rescore."""
     with state.engine.connect() as connection:
         dispute = find_dispute(connection, viewer.principal, dispute_id)
-        before, after = dispute_rescore(connection, dispute)
+        before, after = rescoring(connection, dispute)
     audit_view(state, viewer, "GET /disputes/{dispute_id}", dispute["credit_code"], f"dispute {dispute_id}")
     return render(
         request, "dispute.html", viewer, page="disputes", dispute=dispute, before=before, after=after

@@ -72,7 +72,7 @@ def enterprise(
         disputes=disputes,
         ask_purpose=maskable and not unmasked,
         purposes=state.settings.purposes,
-        disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later")],
+        disputable=[r for r in detail["records"] if r["status"] not in ("positive", "later", "revoked")],
         guidance=guidance_for(detail["records"], date.fromisoformat(score["as_of"])),
         history_chart=charts.line_chart(
             [f"{h['as_of']:%Y-%m-%d}" + ("*" if h["trigger"] == "dispute" else "") for h in history],

@@ -236,6 +236,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.B": ("B 类", "B"),
     "class.C": ("C 类", "C"),
     "class.D": ("D 类（高风险）", "D (high risk)"),
+    "rstatus.revoked": ("已撤销（异议更正）", "revoked (correction)"),
     "rstatus.positive": ("守信记录", "positive"),
     "rstatus.later": ("基准日后", "after as-of"),
     "rstatus.repaired": ("已修复", "repaired"),
@@ -254,6 +255,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.revoke": ("撤销记录", "revoke the record"),
     "action.repair": ("认定已修复", "mark repaired"),
     "action.amend": ("更正数值", "amend values"),
+    "rcorrection.amend": ("已更正", "amended"),
     # the plan's services (issue 19): reports, programs, commitments, inspections, clear-out, repair
     "nav.services": ("信用服务", "Services"),
     "rep.title": ("企业公共信用报告", "Enterprise public credit report"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from data.corrections import read_corrections
+from features.view import current_corrections
 from serving.dashboard.frame import (
     DEFAULT_PAGE_SIZE,
     DashboardRoute,
@@ -30,19 +31,22 @@ from serving.queries import (
 )
 from serving.services.common import UNREPAIRED_STATUSES
 from serving.services.policy import policy_in_force
+from zonecredit.settings import Settings
 
 router = APIRouter(route_class=DashboardRoute, include_in_schema=False)
 
 
-def _unrepaired(items: list[dict[str, Any]], home: Path) -> dict[str, dict[str, Any]]:
+def _unrepaired(items: list[dict[str, Any]], settings: Settings) -> dict[str, dict[str, Any]]:
     """Return, per repair warning, since when its records have stayed unrepaired and for how many days."""
     if not items:
         return {}
-    records = credit_records([i["credit_code"] for i in items], home)
+    codes = [i["credit_code"] for i in items]
+    records = credit_records(codes, settings.home)
+    corrections = read_corrections(None, settings.resolved_database_url, codes)
     found: dict[str, dict[str, Any]] = {}
     for item in items:
         own = records[records["credit_code"] == item["credit_code"]]
-        status = record_status(own, item["as_of"])
+        status = record_status(own, item["as_of"], current_corrections(corrections, item["as_of"]))
         open_ = status[status["status"].isin(UNREPAIRED_STATUSES)]
         if len(open_):
             found[item["credit_code"]] = {
@@ -88,5 +92,5 @@ def warnings_page(
         items=items,
         persistence=persistence,
         policy=policy_in_force(state.settings),  # its [clearout] rule marks the candidates
-        unrepaired=_unrepaired(items, state.settings.home) if kind == "repair" else {},
+        unrepaired=_unrepaired(items, state.settings) if kind == "repair" else {},
     )

@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from data.corrections import read_corrections
+from features.view import current_corrections
 from serving.errors import ApiError
 from serving.exports import csv_bytes
 from serving.keys import Principal
@@ -86,12 +88,15 @@ def open_candidates(
     ]
     if not persistent:
         return []
-    records = credit_records([w["credit_code"] for w in persistent], home)
+    codes = [w["credit_code"] for w in persistent]
+    records = credit_records(codes, home)
     now = datetime.now()
     opened = []
     with engine.begin() as connection:
+        found = read_corrections(None, connection, codes)
         for w in persistent:
-            status = record_status(records[records["credit_code"] == w["credit_code"]], w["as_of"])
+            own = records[records["credit_code"] == w["credit_code"]]
+            status = record_status(own, w["as_of"], current_corrections(found, w["as_of"]))
             unrepaired = status[status["status"].isin(UNREPAIRED_STATUSES)]
             behind = [
                 {

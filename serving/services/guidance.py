@@ -94,11 +94,18 @@ def _day(value: Any) -> date | None:
 def repair_guidance(record: dict[str, Any], on: date) -> dict[str, Any] | None:
     """Return the guidance for one record with its ``record_status`` columns, or None if none is needed.
 
-    Positive records, records not yet shown and records already repaired, removed or expired need no
-    repair; minor records are never published (at most 3 months), so they need none either.
+    Positive records, records not yet shown, revoked by a correction or already repaired, removed or
+    expired need no repair; minor records are never published (at most 3 months), so they need none either.
     """
     rule = RULES.get(str(record.get("kind")))
-    if rule is None or record.get("status") in ("positive", "later", "repaired", "removed", "expired"):
+    if rule is None or record.get("status") in (
+        "positive",
+        "later",
+        "revoked",
+        "repaired",
+        "removed",
+        "expired",
+    ):
         return None
     if record.get("severity") == "minor":
         return None

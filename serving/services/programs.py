@@ -17,6 +17,8 @@ import orjson
 import pandas as pd
 import sqlalchemy as sa
 
+from data.corrections import read_corrections
+from features.view import current_corrections
 from serving.errors import ApiError
 from serving.exports import csv_bytes
 from serving.keys import Principal
@@ -86,8 +88,9 @@ def program_list(
     excluded: set[str] = set()
     if program.no_unrepaired_negative or program.clean_years:
         records = credit_records(codes, home)
+        found = read_corrections(None, connection, codes)
         for as_of in {r["as_of"] for r in rows}:
-            status = record_status(records, as_of)
+            status = record_status(records, as_of, current_corrections(found, as_of))
             if program.no_unrepaired_negative:
                 excluded |= set(status.loc[status["status"].isin(UNREPAIRED_STATUSES), "credit_code"])
             if program.clean_years:

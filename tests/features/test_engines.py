@@ -38,3 +38,31 @@ def test_feature_table_round_trips_with_its_version(tmp_path):
     metadata = pq.read_schema(path).metadata
     assert metadata[b"zonecredit.feature_set_version"].decode() == FEATURE_SET_VERSION
     pd.testing.assert_frame_equal(pd.read_parquet(path), table, check_dtype=False)
+
+
+def test_the_feature_cache_is_keyed_by_batches_corrections_and_as_of(tmp_path):
+    """A cached table is reused under the same inputs; a new batch or a new correction recomputes it."""
+    from pathlib import Path
+
+    from data.ingest import ingest_file
+    from features.engines import cached_features, feature_key, stored_feature_key
+
+    corpus = Path(__file__).parents[1] / "data" / "corpus"
+    home = tmp_path / "home"
+    ingest_file(
+        "registry", corpus / "registry_mixed.csv", home, received_on=pd.Timestamp("2026-11-28").date()
+    )
+    path = cached_features(AS_OF, home, None)
+    first = (stored_feature_key(path), path.stat().st_mtime_ns)
+    assert first[0] == feature_key(home, AS_OF, None)
+    assert (stored_feature_key(cached_features(AS_OF, home, None)), path.stat().st_mtime_ns) == first
+    code = pd.read_parquet(path)["credit_code"].iloc[0]
+    revoke = f.corrections(
+        [f.correction("registry", code, {"status_changed_on": "2020-01-01"}, "revoke", "2025-01-01")]
+    )
+    corrected = stored_feature_key(cached_features(AS_OF, home, revoke))
+    assert corrected not in (None, first[0]), "a new correction recomputes the table"
+    ingest_file("tax", corpus / "tax_utf8_ok.csv", home, received_on=pd.Timestamp("2026-11-28").date())
+    assert feature_key(home, AS_OF, revoke) != corrected, "a new committed batch changes the key"
+    assert stored_feature_key(cached_features(AS_OF, home, revoke)) == feature_key(home, AS_OF, revoke)
+    assert feature_key(home, pd.Timestamp("2025-07-01").date(), revoke) != feature_key(home, AS_OF, revoke)

@@ -29,21 +29,18 @@ def test_dask_and_in_process_produce_identical_tables():
 
 
 @pytest.mark.slow
-def test_build_features_uses_the_configured_scheduler(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--engine dask` with ZONECREDIT_DASK_SCHEDULER runs on that cluster and writes the same table."""
+def test_build_features_uses_the_given_scheduler(home: Path) -> None:
+    """`--engine dask` with a scheduler address runs on that cluster and writes the same table."""
     from distributed import LocalCluster
 
     from data.ingest import ingest_file
     from features.engines import build_features
-    from zonecredit.settings import get_settings
 
     corpus = Path(__file__).parents[1] / "data" / "corpus"
     ingest_file("registry", corpus / "registry_mixed.csv", home, received_on=date(2026, 11, 28))
     ingest_file("tax", corpus / "tax_utf8_ok.csv", home, received_on=date(2026, 11, 28))
     expected = pd.read_parquet(build_features(date(2025, 6, 30), home, "inprocess"))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        monkeypatch.setenv("ZONECREDIT_DASK_SCHEDULER", cluster.scheduler_address)
-        get_settings.cache_clear()
-        path = build_features(date(2025, 6, 30), home, "dask")
+        path = build_features(date(2025, 6, 30), home, "dask", scheduler=cluster.scheduler_address)
         assert cluster.scheduler.transition_counter > 0, "no task ran on the configured cluster"
     pd.testing.assert_frame_equal(pd.read_parquet(path), expected)

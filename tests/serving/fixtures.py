@@ -142,6 +142,23 @@ def empty_warehouse_settings(factory: pytest.TempPathFactory, name: str, **overr
     return settings
 
 
+def copied_world(factory: pytest.TempPathFactory, name: str) -> Settings:
+    """Return settings over a copy of the scored world's warehouse and store (same registry), for
+    tests that write corrections or rerun month-end batches the other tests must not see."""
+    import shutil
+    import sqlite3
+
+    world = served_world(factory)
+    root = factory.mktemp(name)
+    shutil.copytree(world.home, root / "home")
+    with (  # the backup API, not a file copy: the store runs in WAL mode
+        contextlib.closing(sqlite3.connect(world.root / "store.db")) as source,
+        contextlib.closing(sqlite3.connect(root / "store.db")) as target,
+    ):
+        source.backup(target)
+    return ServedWorld(root, root / "home", world.tracking_uri).settings()
+
+
 def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> list[str]:
     """Return scored credit codes (of one zone), for tests to ask about."""
     import sqlalchemy as sa
@@ -155,13 +172,18 @@ def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> l
         return list(connection.execute(query).scalars())
 
 
-def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str, str]:
+def disputable_record(
+    settings: Settings,
+    zone: str,
+    skip: int = 0,
+    kinds: tuple[str, ...] = ("abnormal_operation", "commitment_breached", "admin_penalty"),
+) -> tuple[str, str]:
     """Return (credit code, event id) of a listing, breach or penalty that is the only negative record
     in force for an enterprise scored in ``zone``, so that revoking it moves the score.
 
-    Abnormal-operation listings come first (they move a score most), then breached commitments and
-    general or serious penalties. ``skip`` picks another enterprise, so that tests that uphold
-    disputes do not meet each other.
+    ``kinds`` in order of preference: by default abnormal-operation listings first (they move a score
+    most), then breached commitments and general or serious penalties. ``skip`` picks another
+    enterprise, so that tests that uphold disputes do not meet each other.
     """
     from serving.queries import credit_records, record_status
 
@@ -169,9 +191,9 @@ def disputable_record(settings: Settings, zone: str, skip: int = 0) -> tuple[str
     status = record_status(records, AS_OF_DATES[-1])
     counting = status[status["status"].isin(["listed", "repairable", "waiting", "in_force"])]
     alone = counting[counting.groupby("credit_code")["event_id"].transform("size") == 1]
-    kinds = {"abnormal_operation": 0, "commitment_breached": 1, "admin_penalty": 2}
+    preference = {kind: i for i, kind in enumerate(kinds)}
     listed = alone[alone["kind"].isin(list(kinds)) & (alone["severity"] != "minor")]
-    listed = listed.assign(order=listed["kind"].map(kinds)).sort_values(
+    listed = listed.assign(order=listed["kind"].map(preference)).sort_values(
         ["order", "credit_code"], ascending=[True, False]
     )
     assert len(listed) > skip, f"the small world has enough disputable records in {zone}"

@@ -58,6 +58,12 @@ def test_upheld_dispute_corrects_and_rescores(client, keys: Keys, disputed):
     assert last["as_of"] == decided["score_before"]["as_of"]
     assert any(c["record_key"] == f'{{"event_id": "{event_id}"}}' for c in profile["corrections"])
     assert profile["score"]["pd"] == decided["score_after"]["pd"]
+    shown = {r["event_id"]: r for r in profile["records"]}
+    assert shown[event_id]["status"] == "revoked" and shown[event_id]["correction"] == "revoke"
+    listed = client.get(f"/v1/disputes?credit_code={code}", headers=Keys.header(keys.admin_teda)).json()
+    item = next(d for d in listed["items"] if d["dispute_id"] == dispute["dispute_id"])
+    assert item["score_before"] == decided["score_before"], "the list shows what the decision replied"
+    assert item["score_after"] == decided["score_after"]
     again = client.patch(url, json={"status": "rejected"}, headers=Keys.header(keys.admin_teda))
     assert again.status_code == 409 and "decided" in again.json()["detail"]
 

@@ -66,3 +66,66 @@ def test_explanation_has_contributions_reasons_and_an_improvement(client, keys: 
     assert strengths == sorted(strengths, reverse=True) and len(strengths) > 3
     assert set(body["improvement"]) == {"zh", "en", "pd", "grade", "reaches_next_grade"}
     assert body["improvement"]["pd"] <= body["score"]["pd"] + 1e-9
+
+
+def test_the_credit_report_shows_a_revoked_record_as_revoked(tmp_path_factory):
+    """The report reads the enterprise page's view: a revoke decided after the as-of date applies."""
+    from datetime import date
+
+    from data.corrections import Correction, add_correction
+    from serving.keys import Principal
+    from serving.services.reports import render_html, report_content
+    from serving.store import engine_for
+    from tests.serving.fixtures import copied_world, disputable_record
+
+    copy = copied_world(tmp_path_factory, "report-revoked")
+    code, event_id = disputable_record(copy, "teda")
+    revoke = Correction(
+        "credit_events", code, {"event_id": event_id}, "revoke", date.today(), "teda admin", "annulled"
+    )
+    add_correction(copy.resolved_database_url, revoke)
+    admin = Principal("k1", "teda admin", "admin", frozenset({"teda"}))
+    with engine_for(copy.resolved_database_url).connect() as connection:
+        content = report_content(connection, admin, code, copy, date.today())
+    record = next(r for r in content["records"] if r["event_id"] == event_id)
+    assert record["status"] == "revoked" and record["correction"] == "revoke"
+    assert event_id not in content["guidance"], "no repair guidance for a revoked record"
+    html = render_html(content, "R-1", "V-1", "zh")
+    assert "已撤销（异议更正）" in html and "名录中（待纠正）" not in html
+
+
+def test_a_revoked_record_no_longer_keeps_an_enterprise_off_a_program(tmp_path_factory):
+    """Programs that exclude unrepaired negative records read the same corrected view as the page."""
+    from datetime import date
+
+    from data.corrections import Correction, add_correction
+    from serving.keys import Principal
+    from serving.services.policy import Program
+    from serving.services.programs import program_list
+    from serving.store import engine_for
+    from tests.serving.fixtures import copied_world, disputable_record
+
+    copy = copied_world(tmp_path_factory, "program-revoked")
+    code, event_id = disputable_record(copy, "teda")
+    program = Program(
+        title_zh="测试",
+        title_en="test",
+        description_zh="测试",
+        description_en="test",
+        classes=("A", "B", "C", "D"),
+        require_active=False,
+        no_active_warning=False,
+        no_unrepaired_negative=True,
+    )
+    admin = Principal("k1", "teda admin", "admin", frozenset({"teda"}))
+
+    def listed() -> set[str]:
+        with engine_for(copy.resolved_database_url).connect() as connection:
+            return {r["credit_code"] for r in program_list(connection, admin, program, copy.home, "teda")}
+
+    assert code not in listed(), "an unrepaired record keeps it off"
+    revoke = Correction(
+        "credit_events", code, {"event_id": event_id}, "revoke", date.today(), "teda admin", "annulled"
+    )
+    add_correction(copy.resolved_database_url, revoke)
+    assert code in listed(), "the record was wrong: nothing keeps it off now"
