@@ -88,12 +88,12 @@ def test_output_of_worker_processes_stays_out_of_the_json(capfd):
     import subprocess
     import sys
 
-    from zonecredit.cli import _print_json, _stray_output_to_stderr
+    from zonecredit.commands.common import print_json, stray_output_to_stderr
 
-    with _stray_output_to_stderr():
+    with stray_output_to_stderr():
         subprocess.run([sys.executable, "-c", "print('[LightGBM] [Info] Trying to bind port')"], check=True)
         print("a library's own print")
-    _print_json({"ok": 1})
+    print_json({"ok": 1})
     out, err = capfd.readouterr()
     assert out == '{\n "ok": 1\n}\n'
     assert "Trying to bind port" in err and "a library's own print" in err
