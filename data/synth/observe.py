@@ -11,7 +11,9 @@ import pyarrow as pa
 
 from data.contracts import CREDIT_EVENT_KINDS, IP_KINDS, SEVERITIES, TAX_GRADES
 from data.synth import params as P
-from data.synth.world import ZONE_CODES, ChunkWorld, sigmoid
+from data.synth.hazards import sigmoid
+from data.synth.population import ZONE_CODES
+from data.synth.world import ChunkWorld
 
 _IND = [P.INDUSTRIES[c] for c in P.INDUSTRY_CODES]
 
