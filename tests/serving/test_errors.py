@@ -44,7 +44,7 @@ def _bad_code() -> Exception:
         (ZonecreditError("no warehouse: ingest data first"), 400),
     ],
 )
-def test_each_kind_of_domain_error_has_its_status_and_keeps_its_message(error: Exception, status: int) -> None:
+def test_each_kind_of_domain_error_has_its_status_and_message(error: Exception, status: int) -> None:
     response = _raising(error).get("/")
     assert response.status_code == status
     assert response.json()["detail"] == str(error)
