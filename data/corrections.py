@@ -19,7 +19,7 @@ from sqlalchemy import event
 
 from data.contracts import get_source
 from data.credit_code import CreditCodeError, check_credit_code
-from data.errors import ZonecreditError
+from data.errors import InvalidInput
 
 Action = Literal["revoke", "amend", "repair"]
 ACTIONS = ("revoke", "amend", "repair")
@@ -69,7 +69,7 @@ def _append_only(target: sa.Table, connection: sa.Connection, **_: object) -> No
         connection.exec_driver_sql(statement)
 
 
-class CorrectionError(ZonecreditError):
+class CorrectionError(InvalidInput):
     """A correction that does not name a record properly or asks for an impossible change."""
 
 

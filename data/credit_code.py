@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from data.errors import InvalidInput
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 FINAL_WEIGHTS = [pow(3, i, 31) for i in range(17)]
@@ -13,7 +15,7 @@ _ORG_VALUE = {**{str(d): d for d in range(10)}, **{chr(65 + i): 10 + i for i in 
 ZONE_DIVISION = "120116"
 
 
-class CreditCodeError(ValueError):
+class CreditCodeError(InvalidInput):
     """A credit code that is not a valid GB 32100 code, with the position at fault."""
 
 

@@ -1,11 +1,24 @@
-"""Domain errors whose messages tell the user what to do."""
+"""Domain errors whose messages tell the user what to do: one hierarchy for every package.
+
+Every error a user or a caller can act on is a ``ZonecreditError``; which kind it is decides the
+CLI's exit code (``zonecredit.cli.EXIT_CODES``) and the API's HTTP status
+(``serving.errors.HTTP_STATUSES``), each mapped in that one place (README, "Errors").
+"""
 
 
 class ZonecreditError(Exception):
     """Base of errors the CLI and API turn into a clear message instead of a traceback."""
 
 
-class RejectedFile(ZonecreditError):
+class InvalidInput(ZonecreditError):
+    """Input that cannot be used as given (a bad credit code, feature rows, a correction)."""
+
+
+class InvalidArguments(InvalidInput):
+    """Arguments that cannot work (too short a history, a rate out of range): nothing was done."""
+
+
+class RejectedFile(InvalidInput):
     """A whole file cannot be ingested (encoding, missing columns, empty): nothing is loaded.
 
     ``suggestions`` maps headers that matched nothing to the nearest contract column, so the
@@ -17,5 +30,5 @@ class RejectedFile(ZonecreditError):
         self.suggestions = suggestions or {}
 
 
-class InvalidArguments(ZonecreditError):
-    """Arguments that cannot work (too short a history, a rate out of range): nothing was done."""
+class NotReady(ZonecreditError):
+    """A step that needs an earlier one first: data ingested, a champion trained, outcomes matured."""

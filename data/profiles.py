@@ -15,12 +15,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from data.contracts import SOURCES, get_source
-from data.errors import ZonecreditError
+from data.errors import InvalidInput
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class ProfileError(ZonecreditError):
+class ProfileError(InvalidInput):
     """A profile is missing, malformed or does not fit its source."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from data.errors import ZonecreditError
 from features.compute import compute_features, inputs_reported_through
 from features.engines import Partitions, WarehousePartitions
 from features.labels import compute_labels, get_label, label_window
@@ -22,7 +23,7 @@ from features.pointintime import as_timestamp, current_records
 from features.registry import FEATURE_SET_VERSION
 
 
-class LeakageError(AssertionError):
+class LeakageError(ZonecreditError):
     """A panel row whose feature inputs reach into its own label window."""
 
 

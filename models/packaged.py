@@ -6,6 +6,8 @@ The pyfunc holds nothing but a ``ScoringModel`` loaded from its artifact folder 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.pyfunc import PythonModel
 
-from data.errors import ZonecreditError
+from data.errors import NotReady
 from models.scoring import CHAMPION, ScoringModel, registered_name
 
 ARTIFACT_KEY = "scoring_model"
@@ -55,12 +57,31 @@ def log_pyfunc(model: ScoringModel, staging: Path, input_example: pd.DataFrame |
     )
 
 
-def load_scoring_model(model_uri: str) -> ScoringModel:
+@contextlib.contextmanager
+def tracking(uri: str | None) -> Iterator[MlflowClient]:
+    """Point MLflow's fluent API (runs, ``runs:/`` and ``models:/`` URIs) at ``uri`` for the block only.
+
+    MLflow keeps one tracking URI per process and exports it to child processes as
+    MLFLOW_TRACKING_URI: set for good, it sends every later call that names no store, in this
+    process and its children, to this one. The block gets a client of ``uri``; ``None`` keeps
+    MLflow's current store.
+    """
+    if uri is None:
+        yield MlflowClient()
+        return
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri  # set, then restored
+
+    with _use_tracking_uri(uri):
+        yield MlflowClient(uri)
+
+
+def load_scoring_model(model_uri: str, tracking_uri: str | None = None) -> ScoringModel:
     """Return the ``ScoringModel`` behind a logged pyfunc (e.g. ``models:/zonecredit-credit@champion``)."""
-    return mlflow.pyfunc.load_model(model_uri).unwrap_python_model().model
+    with tracking(tracking_uri):
+        return mlflow.pyfunc.load_model(model_uri).unwrap_python_model().model
 
 
-class NoChampionError(ZonecreditError):
+class NoChampionError(NotReady):
     """A model kind has no version behind its ``champion`` alias yet."""
 
     def __init__(self, kind: str) -> None:
@@ -83,7 +104,7 @@ def current_champion(client: MlflowClient, kind: str) -> tuple[str, ScoringModel
     version = champion_version(client, kind)
     if version is None:
         return None
-    return version, load_scoring_model(f"models:/{registered_name(kind)}/{version}")
+    return version, load_scoring_model(f"models:/{registered_name(kind)}/{version}", client.tracking_uri)
 
 
 def require_champion_version(client: MlflowClient, kind: str) -> str:

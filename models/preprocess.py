@@ -16,13 +16,14 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
+from data.errors import InvalidInput
 from features.registry import CATEGORIES, FEATURE_SETS, FEATURES_BY_NAME
 
 # Feature rows: a frame, or a mapping of column name → one-dimensional values of one length.
 Columns: TypeAlias = pd.DataFrame | Mapping[str, Any]
 
 
-class FeatureRowsError(ValueError):
+class FeatureRowsError(InvalidInput):
     """Feature rows that lack columns the model was trained on."""
 
 

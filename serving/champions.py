@@ -39,13 +39,13 @@ def champion_versions(tracking_uri: str) -> dict[Kind, str]:
 
 def load_champions(tracking_uri: str, versions: dict[Kind, str] | None = None) -> Champions:
     """Load the champions by version number (not by alias), so version and model always agree."""
-    import mlflow
-
     from models.packaged import load_scoring_model
 
-    mlflow.set_tracking_uri(tracking_uri)
     versions = versions or champion_versions(tracking_uri)
-    models = {kind: load_scoring_model(f"models:/{registered_name(kind)}/{versions[kind]}") for kind in KINDS}
+    models = {
+        kind: load_scoring_model(f"models:/{registered_name(kind)}/{versions[kind]}", tracking_uri)
+        for kind in KINDS
+    }
     return Champions(models, dict(versions))
 
 

@@ -9,12 +9,24 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from data.corrections import CorrectionError
 from data.credit_code import CreditCodeError, check_credit_code
-from data.errors import ZonecreditError
-from models.preprocess import FeatureRowsError
+from data.errors import InvalidInput, NotReady, ZonecreditError
 
 log = logging.getLogger("zonecredit.serving")
+
+# HTTP status by domain error class, most specific first (README, "Errors"): input the caller can
+# fix (a bad check character, unreadable feature rows, a bad correction) is 422; a step that needs
+# an earlier one (no champion trained, nothing ingested) 503; any other domain error 400.
+HTTP_STATUSES: tuple[tuple[type[ZonecreditError], int], ...] = (
+    (InvalidInput, 422),
+    (NotReady, 503),
+    (ZonecreditError, 400),
+)
+
+
+def http_status(error: ZonecreditError) -> int:
+    """The HTTP status of a domain error: the first entry of ``HTTP_STATUSES`` it is an instance of."""
+    return next(status for kind, status in HTTP_STATUSES if isinstance(error, kind))
 
 
 class ApiError(Exception):
@@ -54,16 +66,9 @@ def install_handlers(app: FastAPI) -> None:
         response.headers.update(exc.headers)
         return response
 
-    async def _unprocessable(_: Request, exc: Exception) -> JSONResponse:
-        return _body(422, str(exc))
-
-    # Input the caller can fix: a bad check character, unreadable feature rows, a bad correction.
-    for error in (CreditCodeError, FeatureRowsError, CorrectionError):
-        app.add_exception_handler(error, _unprocessable)
-
     @app.exception_handler(ZonecreditError)
     async def _domain(_: Request, exc: ZonecreditError) -> JSONResponse:
-        return _body(400, str(exc))
+        return _body(http_status(exc), str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

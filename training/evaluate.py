@@ -6,7 +6,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
-from models.packaged import NoChampionError, champion_version, current_champion
+from models.packaged import NoChampionError, champion_version, current_champion, tracking
 from models.scoring import KINDS, ScoringModel, registered_name
 
 COLUMNS = [
@@ -31,14 +31,15 @@ def evaluate(tracking_uri: str | None = None, kinds: tuple[str, ...] = KINDS) ->
     """Return one row per run (models and baselines) of each kind's experiment, newest first."""
     from zonecredit.settings import get_settings
 
-    mlflow.set_tracking_uri(tracking_uri or get_settings().resolved_mlflow_tracking_uri)
-    client = MlflowClient()
     frames = []
-    for kind in kinds:
-        experiment = client.get_experiment_by_name(registered_name(kind))
-        if experiment is None:
-            continue
-        runs = mlflow.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"])
+    with tracking(tracking_uri or get_settings().resolved_mlflow_tracking_uri) as client:
+        runs_by_kind = {}
+        for kind in kinds:
+            experiment = client.get_experiment_by_name(registered_name(kind))
+            if experiment is not None:
+                order = ["attributes.start_time DESC"]
+                runs_by_kind[kind] = mlflow.search_runs([experiment.experiment_id], order_by=order)
+    for kind, runs in runs_by_kind.items():
         if runs.empty:
             continue
         champion = champion_version(client, kind)
@@ -66,8 +67,8 @@ def load_champion(kind: str = "credit", tracking_uri: str | None = None) -> tupl
     """Return (version, model) of ``kind``'s champion, from the settings' registry by default."""
     from zonecredit.settings import get_settings
 
-    mlflow.set_tracking_uri(tracking_uri or get_settings().resolved_mlflow_tracking_uri)
-    champion = current_champion(MlflowClient(), kind)
+    client = MlflowClient(tracking_uri or get_settings().resolved_mlflow_tracking_uri)
+    champion = current_champion(client, kind)
     if champion is None:
         raise NoChampionError(kind)
     return champion

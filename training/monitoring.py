@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
+from data.errors import InvalidArguments, NotReady
+from models.packaged import tracking
 from models.reports import save_report
 from models.scale import CLASSES, GRADES, grades
 from models.scoring import registered_name
@@ -37,12 +39,12 @@ from training.validation import (
 )
 
 
-def initial_report(kind: str, version: str) -> tuple[str, dict[str, Any] | None]:
+def initial_report(kind: str, version: str, tracking_uri: str) -> tuple[str, dict[str, Any] | None]:
     """Return (run id, initial validation) of a registered model version (None if it has none)."""
-    client = MlflowClient()
-    run_id = str(client.get_model_version(registered_name(kind), version).run_id)
+    run_id = str(MlflowClient(tracking_uri).get_model_version(registered_name(kind), version).run_id)
     try:
-        return run_id, mlflow.artifacts.load_dict(f"runs:/{run_id}/{VALIDATION_ARTIFACT}")
+        with tracking(tracking_uri):
+            return run_id, mlflow.artifacts.load_dict(f"runs:/{run_id}/{VALIDATION_ARTIFACT}")
     except Exception:  # a model registered before validations existed
         return run_id, None
 
@@ -52,24 +54,32 @@ def _month_end(day: date | pd.Timestamp) -> pd.Timestamp:
 
 
 def validate(
-    home: Path, kind: str = "credit", as_of: date | None = None, every_months: int = 3
+    home: Path,
+    kind: str = "credit",
+    as_of: date | None = None,
+    every_months: int = 3,
+    tracking_uri: str | None = None,
 ) -> dict[str, Any]:
     """Return (and save) the validation report of ``kind``'s champion as of ``as_of``.
 
     ``as_of`` defaults to the last month-end whose 12-month outcome has matured. Outcomes are used
     only where they have (Jeffreys, AUC); the backtest reads the scores of 12 months earlier; the
     migration matrix runs from then to ``as_of``; PSI compares with the last training as-of date.
+    The champion comes from ``tracking_uri`` (default: the settings' registry).
     """
+    from zonecredit.settings import get_settings
+
     if kind != "credit":
-        raise ValueError(f"the rating-system validation covers graded models: credit, not {kind!r}")
-    version, model = load_champion(kind)
-    run_id, initial = initial_report(kind, version)
+        raise InvalidArguments(f"the rating-system validation covers graded models: credit, not {kind!r}")
+    tracking_uri = tracking_uri or get_settings().resolved_mlflow_tracking_uri
+    version, model = load_champion(kind, tracking_uri)
+    run_id, initial = initial_report(kind, version, tracking_uri)
     labelled = [pd.Timestamp(d) for d in default_as_of_dates(home, kind)]
     if not labelled:
-        raise ValueError("no as-of date has a matured outcome yet: ingest at least 18 months of records")
+        raise NotReady("no as-of date has a matured outcome yet: ingest at least 18 months of records")
     current = _month_end(as_of) if as_of else labelled[-1]
     earlier = _month_end(current - pd.DateOffset(months=12))
-    train_end = mlflow.get_run(run_id).data.params.get("as_of_train", "").split("..")[-1]
+    train_end = MlflowClient(tracking_uri).get_run(run_id).data.params.get("as_of_train", "").split("..")[-1]
     development = _month_end(pd.Timestamp(train_end)) if train_end else earlier
     months = pd.date_range(earlier, current, freq=f"{every_months}ME")
     dates = sorted({development, earlier, current, *months})
@@ -106,14 +116,16 @@ def monitor_run(
     previous: pd.DataFrame | None,
     history: pd.DataFrame,
     policy_version: str | None,
+    tracking_uri: str,
 ) -> dict[str, Any]:
     """Return (and save) the monitoring report of one stored scoring run.
 
     ``current`` and ``previous`` hold a run's ``credit_code``, ``pd``, ``score`` and
-    ``supervision_class``; ``history`` every stored run's ``as_of`` and ``pd``. Grades are re-read
+    ``supervision_class``; ``history`` every stored run's ``as_of`` and ``pd``; the initial
+    validation comes from the registry at ``tracking_uri``. Grades are re-read
     from PD so the matrix uses the master scale whatever the store kept.
     """
-    run_id, initial = initial_report(kind, version)
+    run_id, initial = initial_report(kind, version, tracking_uri)
     current = current.assign(grade=grades(current["pd"].to_numpy(float)))
     reference = initial["reference"] if initial else None
     pd_reference = np.asarray(reference["pd"], float) if reference else None

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.contracts import SOURCES
+from data.errors import InvalidArguments, NotReady
 from features.labels import get_label
 from features.panel import build_panel
 
@@ -22,7 +23,7 @@ def tax_period_ends(home: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
 
     periods = read_source("tax", home, columns=["period"])["period"]
     if periods.empty:
-        raise ValueError(f"no tax records in the warehouse under {home}; ingest the sources first")
+        raise NotReady(f"no tax records in the warehouse under {home}; ingest the sources first")
     return periods.min() + pd.offsets.MonthEnd(0), periods.max() + pd.offsets.MonthEnd(0)
 
 
@@ -34,7 +35,7 @@ def default_as_of_dates(home: Path, kind: str, every_months: int = 1) -> list[da
     months of one enterprise are close to duplicates.
     """
     if every_months < 1:
-        raise ValueError(f"every_months must be at least 1, not {every_months}")
+        raise InvalidArguments(f"every_months must be at least 1, not {every_months}")
     earliest, latest = tax_period_ends(home)
     first = earliest + pd.DateOffset(months=FIRST_HISTORY_MONTHS)
     last = latest - pd.DateOffset(months=get_label(kind).window_months)
@@ -49,7 +50,7 @@ def sample_buckets(home: Path, fraction: float) -> list[int] | None:
     sample of enterprises, whole with all their records — the way to train on a province.
     """
     if not 0 < fraction <= 1:
-        raise ValueError(f"the enterprise sample must be a fraction in (0, 1], not {fraction}")
+        raise InvalidArguments(f"the enterprise sample must be a fraction in (0, 1], not {fraction}")
     if fraction == 1:
         return None
     from data.warehouse import list_buckets

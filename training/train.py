@@ -18,11 +18,10 @@ import mlflow
 import numpy as np
 import optuna
 import pandas as pd
-from mlflow import MlflowClient
 from tqdm.auto import tqdm
 
 from features.panel import split_out_of_time
-from models.packaged import current_champion, log_pyfunc
+from models.packaged import current_champion, log_pyfunc, tracking
 from models.preprocess import FeatureSpec
 from models.scoring import KINDS, Kind, ScoringModel, registered_name
 from training import gate
@@ -121,8 +120,8 @@ def tune(
     return study
 
 
-def use_experiment(name: str, home: Path) -> None:
-    """Make ``name`` the active experiment, creating it with its artifacts under ``home``.
+def use_experiment(name: str, home: Path) -> str:
+    """Make ``name`` the active experiment, creating it with its artifacts under ``home``; its id.
 
     Without an artifact location, MLflow puts a local store's artifacts in ``./mlruns`` of whatever
     folder the process happens to run in, outside the data directory. A tracking server keeps its
@@ -132,7 +131,7 @@ def use_experiment(name: str, home: Path) -> None:
         local = urlparse(mlflow.get_tracking_uri()).scheme in ("", "file", "sqlite")
         location = (home / "mlartifacts").resolve().as_uri() if local else None
         mlflow.create_experiment(name, artifact_location=location)
-    mlflow.set_experiment(name)
+    return str(mlflow.set_experiment(name).experiment_id)
 
 
 def _best_params(study: optuna.Study, space: SearchSpace) -> dict[str, Any]:
@@ -226,15 +225,13 @@ def train(
     spec = FeatureSpec.from_registry(kind)
     space = load_search_space()  # before the run: a malformed file starts none
     fingerprint = data_fingerprint(panel)
-    mlflow.set_tracking_uri(tracking_uri or settings.resolved_mlflow_tracking_uri)
-    use_experiment(registered_name(kind), home)
-    client = MlflowClient()
     name = registered_name(kind)
     y_test = outcome(kind, test_rows)
 
     with (
+        tracking(tracking_uri or settings.resolved_mlflow_tracking_uri) as client,
         interruptible(),
-        mlflow.start_run(run_name=f"{kind}-lightgbm") as run,
+        mlflow.start_run(run_name=f"{kind}-lightgbm", experiment_id=use_experiment(name, home)) as run,
         tempfile.TemporaryDirectory() as staging_dir,
     ):
         staging = Path(staging_dir)

@@ -39,4 +39,5 @@ def monitor_stored_scores(settings: Settings, as_of: date, version: str) -> dict
         previous,
         stored[stored["as_of"] <= pd.Timestamp(as_of)],
         str(policy.iloc[0]) if len(policy) else None,
+        settings.resolved_mlflow_tracking_uri,
     )

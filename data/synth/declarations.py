@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 
 from data.synth import params as P
+from data.synth.hazards import sigmoid
 from data.synth.observe import MonthlySeries, dates
-from data.synth.world import sigmoid
 
 # Per channel: share of operating enterprises declaring each year, the first and last month of
 # the following year in which they submit, and how much more often they inflate their figures.

@@ -15,7 +15,8 @@ from data.errors import InvalidArguments
 from data.synth import declarations, observe, truth
 from data.synth import params as P
 from data.synth.calendar import month_grid
-from data.synth.world import ZONE_CODES, ChunkWorld, simulate_chunk
+from data.synth.population import ZONE_CODES
+from data.synth.world import ChunkWorld, simulate_chunk
 from data.synth.writer import SourceWriter, TruthWriter
 
 

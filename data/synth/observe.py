@@ -10,7 +10,9 @@ import numpy as np
 import pyarrow as pa
 
 from data.synth import params as P
-from data.synth.world import ZONE_CODES, ChunkWorld, sigmoid
+from data.synth.hazards import sigmoid
+from data.synth.population import ZONE_CODES
+from data.synth.world import ChunkWorld
 from data.vocabulary import CREDIT_EVENT_KINDS, IP_KINDS, SEVERITIES, TAX_GRADES
 
 _IND = [P.INDUSTRIES[c] for c in P.INDUSTRY_CODES]

@@ -18,15 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from data.synth import params as P
+from data.synth.hazards import continue_prob, dormancy_prob, resolution_hazard, revival_prob, sigmoid
 from data.synth.observe import dates
-from data.synth.world import (
-    ChunkWorld,
-    continue_prob,
-    dormancy_prob,
-    resolution_hazard,
-    revival_prob,
-    sigmoid,
-)
+from data.synth.world import ChunkWorld
 
 MC_SIMULATIONS = 200  # forward paths per enterprise and as-of for the Monte-Carlo repair oracle
 _REPAIRABLE = (P.K_PENALTY, P.K_ABNORMAL, P.K_DISHONESTY, P.K_JUDGMENT, P.K_BREACH)

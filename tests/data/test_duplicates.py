@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.validate import DuplicateTracker, Problems
+from data.validate import DuplicateTracker
+from data.values import Problems
 
 KEY = ("credit_code", "period")
 

@@ -30,3 +30,41 @@ def test_the_champion_is_the_version_behind_the_alias(tmp_path: Path):
     loaded_version, loaded = load_champion("credit", tracking_uri)
     assert loaded_version == str(version) == "1"
     assert loaded.fingerprint == model.fingerprint
+
+
+def test_reading_a_registry_leaves_mlflows_process_wide_store_alone(tmp_path: Path):
+    """The URI is passed, not set: what MLflow (and child processes, through the environment) use stays."""
+    import os
+
+    from models.packaged import tracking
+    from training.evaluate import evaluate
+
+    outer = f"sqlite:///{tmp_path / 'outer.db'}"
+    with tracking(outer):
+        with pytest.raises(NoChampionError):
+            load_champion("credit", f"sqlite:///{tmp_path / 'mlflow.db'}")
+        assert evaluate(f"sqlite:///{tmp_path / 'mlflow.db'}").empty
+        assert mlflow.get_tracking_uri() == outer == os.environ["MLFLOW_TRACKING_URI"]
+    assert mlflow.get_tracking_uri() != outer and os.environ.get("MLFLOW_TRACKING_URI") != outer
+
+
+def test_no_call_falls_back_to_mlflows_default_store_in_the_working_folder(tmp_path: Path, monkeypatch):
+    """With no process-wide URI (a fresh process), MLflow's default is ./mlflow.db of the cwd."""
+    import mlflow.tracking._tracking_service.utils as tracking_state
+    from mlflow.exceptions import MlflowException
+
+    from training.evaluate import evaluate
+    from training.monitoring import initial_report
+
+    monkeypatch.setattr(tracking_state, "_tracking_uri", None)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    registry = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert evaluate(registry).empty
+    with pytest.raises(NoChampionError):
+        load_champion("credit", registry)
+    with pytest.raises(MlflowException):
+        initial_report("credit", "1", registry)  # no such model version in this registry
+    assert list(elsewhere.iterdir()) == []

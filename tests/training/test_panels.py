@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from data.contracts import SOURCES
+from data.errors import InvalidArguments
 from data.ingest import ingest_files
 from data.synth import generate_world
 from training.panels import default_as_of_dates, load_panel, sample_buckets
@@ -28,7 +29,7 @@ def test_every_months_keeps_the_last_as_of_date_and_spaces_the_rest(warehouse: P
     quarterly = default_as_of_dates(home, "credit", every_months=3)
     assert quarterly[-1] == monthly[-1]
     assert quarterly == monthly[::-1][::3][::-1]
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(InvalidArguments, match="at least 1"):
         default_as_of_dates(home, "credit", every_months=0)
 
 
@@ -51,6 +52,6 @@ def test_an_enterprise_sample_takes_whole_enterprises_from_the_first_buckets(
     merged = half.merge(full, on=keys, suffixes=("", "_full"), validate="one_to_one")
     assert len(merged) == len(half)
     pd.testing.assert_series_equal(merged["default_12m"], merged["default_12m_full"], check_names=False)
-    with pytest.raises(ValueError, match="fraction"):
+    with pytest.raises(InvalidArguments, match="fraction"):
         sample_buckets(home, 0.0)
     get_settings.cache_clear()

@@ -88,12 +88,12 @@ def test_output_of_worker_processes_stays_out_of_the_json(capfd):
     import subprocess
     import sys
 
-    from zonecredit.cli import _print_json, _stray_output_to_stderr
+    from zonecredit.commands.common import print_json, stray_output_to_stderr
 
-    with _stray_output_to_stderr():
+    with stray_output_to_stderr():
         subprocess.run([sys.executable, "-c", "print('[LightGBM] [Info] Trying to bind port')"], check=True)
         print("a library's own print")
-    _print_json({"ok": 1})
+    print_json({"ok": 1})
     out, err = capfd.readouterr()
     assert out == '{\n "ok": 1\n}\n'
     assert "Trying to bind port" in err and "a library's own print" in err
@@ -122,3 +122,20 @@ def test_the_installed_command_answers_a_domain_error_in_one_line(
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_exit_codes_come_from_one_table_refused_data_1_other_domain_errors_2() -> None:
+    from data.errors import InvalidArguments, RejectedFile
+    from models.packaged import NoChampionError
+    from zonecredit.cli import exit_code
+
+    assert exit_code(RejectedFile("tax.csv: wrong encoding")) == 1
+    assert exit_code(InvalidArguments("mess_rate out of range")) == 2
+    assert exit_code(NoChampionError("credit")) == 2
+
+
+def test_a_domain_error_in_any_command_is_one_line_through_the_app_itself(home: Path) -> None:
+    """The root group maps the error, so the app answers as the installed command does."""
+    result = runner.invoke(app, ["data", "profiles", "show", "binhai-tax"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: no profile 'binhai-tax'") and "Traceback" not in result.output
