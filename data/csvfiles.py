@@ -23,8 +23,10 @@ SAMPLE_BYTES = 4 << 20
 def detect_encoding(path: Path) -> str:
     """Return 'utf-8' (BOM or not) or 'gb18030' from the file's first bytes, or reject it.
 
-    A few undecodable records do not decide the encoding (they are quarantined as
-    ``bad_encoding``): a sample that is UTF-8 but for at most 1% of its lines stays UTF-8.
+    A header (or title) row with non-ASCII bytes decides: Chinese column names are in the file's
+    encoding, and GBK byte pairs can pass as UTF-8 further down (约 is a valid UTF-8 pair). Else a
+    few undecodable records do not decide the encoding (they are quarantined as ``bad_encoding``):
+    a sample that is UTF-8 but for at most 1% of its lines stays UTF-8.
     """
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
@@ -38,6 +40,14 @@ def detect_encoding(path: Path) -> str:
         encoding: codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
         for encoding in ("utf-8", "gb18030")
     }
+    first_line = sample.lstrip(codecs.BOM_UTF8).split(b"\n", 1)[0]
+    if any(byte > 0x7F for byte in first_line):  # the header (or title) row decides, when it can
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                first_line.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return encoding
     bad = {encoding: text.count("\ufffd") for encoding, text in decoded.items()}
     tolerated = max(3, sample.count(b"\n") // 100)
     if bad["utf-8"] == 0:
@@ -58,7 +68,13 @@ def _csv_header(path: Path, encoding: str) -> tuple[list[str], int]:
 
     with path.open("rb") as handle:
         raw = handle.readline()
-    text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    try:
+        text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as error:
+        raise RejectedFile(
+            f"{path.name}: the header row is not {encoding} (byte {error.start} of it); "
+            "save the file as UTF-8 or GB18030 throughout"
+        ) from None
     first = next(csv.reader([text]), None)
     if not first or not any(field.strip() for field in first):
         raise RejectedFile(f"{path.name}: file is empty (no header row)")

@@ -183,12 +183,18 @@ def disputable_record(
 
     ``kinds`` in order of preference: by default abnormal-operation listings first (they move a score
     most), then breached commitments and general or serious penalties. ``skip`` picks another
-    enterprise, so that tests that uphold disputes do not meet each other.
+    enterprise, so that tests that uphold disputes do not meet each other; a record another test
+    already revoked is never returned.
     """
+    from data.corrections import read_corrections
+    from features.view import current_corrections
     from serving.queries import credit_records, record_status
 
-    records = credit_records(some_codes(settings, zone, 100_000), settings.home)
-    status = record_status(records, AS_OF_DATES[-1])
+    codes = some_codes(settings, zone, 100_000)
+    records = credit_records(codes, settings.home)
+    # Corrections other tests decided on this world apply: a revoked record is not disputable.
+    found = read_corrections(None, settings.resolved_database_url, codes)
+    status = record_status(records, AS_OF_DATES[-1], current_corrections(found, AS_OF_DATES[-1]))
     counting = status[status["status"].isin(["listed", "repairable", "waiting", "in_force"])]
     alone = counting[counting.groupby("credit_code")["event_id"].transform("size") == 1]
     preference = {kind: i for i, kind in enumerate(kinds)}
