@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from data.contracts import SOURCES, empty_frame
+from data.errors import InvalidArguments
 from data.warehouse import bucket_of
 from features.compute import compute_features
 from features.pointintime import CORRECTION_COLUMNS, as_timestamp
@@ -185,7 +186,7 @@ def run_features(
         return _in_order(list(iter_chunks(partitions, as_of, corrections)), as_of)
     if engine == "dask":
         return _run_dask(partitions, as_of, corrections, client)
-    raise ValueError(f"unknown feature engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    raise InvalidArguments(f"unknown feature engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 
 def feature_path(home: Path, as_of: date) -> Path:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from data.contracts import SOURCES, derive_reported_on, empty_frame
+from data.errors import InvalidArguments
 from features import rules
 from features.pointintime import as_timestamp, corrections_known, current_records, known_records
 from features.view import latest_registration, registration_on
@@ -51,7 +52,7 @@ def get_label(label: str) -> LabelDef:
     try:
         return LABELS[label]
     except KeyError:
-        raise ValueError(f"unknown label {label!r}; choose one of {', '.join(LABELS)}") from None
+        raise InvalidArguments(f"unknown label {label!r}; choose one of {', '.join(LABELS)}") from None
 
 
 def label_window(as_of: date | pd.Timestamp, label: str) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from data.errors import ZonecreditError
+from data.errors import InvalidArguments, ZonecreditError
 from features.compute import compute_features, inputs_reported_through
 from features.engines import Partitions, WarehousePartitions
 from features.labels import compute_labels, get_label, label_window
@@ -133,7 +133,7 @@ def split_out_of_time(
     window = int(panel.attrs.get("label_window_months", 12))
     gap = window if gap_months is None else gap_months
     if gap < window:
-        raise ValueError(f"gap of {gap} months is shorter than the {window}-month label window")
+        raise InvalidArguments(f"gap of {gap} months is shorter than the {window}-month label window")
     dates = sorted(pd.Timestamp(d) for d in panel["as_of"].unique())
     month = {d: d.year * 12 + d.month for d in dates}  # month-ends shift under DateOffset; months don't
 
@@ -147,7 +147,7 @@ def split_out_of_time(
     valid_dates = period(last_before(test_dates[0]), valid_months)
     train_dates = [d for d in dates if valid_dates and month[valid_dates[0]] - month[d] >= gap]
     if not (train_dates and valid_dates):
-        raise ValueError(
+        raise InvalidArguments(
             f"{len(dates)} as-of dates from {dates[0]:%Y-%m} to {dates[-1]:%Y-%m} are too few for "
             f"{valid_months} validation and {test_months} test months with {gap}-month gaps; "
             "add earlier as-of dates or shorten the validation or test periods"

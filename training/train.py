@@ -20,6 +20,7 @@ import optuna
 import pandas as pd
 from tqdm.auto import tqdm
 
+from data.errors import InvalidArguments
 from features.panel import split_out_of_time
 from models.packaged import current_champion, log_pyfunc, tracking
 from models.preprocess import FeatureSpec
@@ -137,7 +138,7 @@ def use_experiment(name: str, home: Path) -> str:
 def _best_params(study: optuna.Study, space: SearchSpace) -> dict[str, Any]:
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
-        raise RuntimeError(f"study {study.study_name} has no finished trial; give it more time or trials")
+        raise InvalidArguments(f"study {study.study_name} has no finished trial; give it more time or trials")
     return space.complete(study.best_params)
 
 
@@ -213,9 +214,9 @@ def train(
     from zonecredit.settings import get_settings
 
     if kind not in KINDS:
-        raise ValueError(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
+        raise InvalidArguments(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
     if engine not in ("inprocess", "dask"):
-        raise ValueError(f"unknown training engine {engine!r}; choose inprocess or dask")
+        raise InvalidArguments(f"unknown training engine {engine!r}; choose inprocess or dask")
     settings = get_settings()
     home = Path(home or settings.home)
     home.mkdir(parents=True, exist_ok=True)

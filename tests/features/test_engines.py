@@ -4,6 +4,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from data.errors import InvalidArguments
 from features.engines import InMemoryPartitions, feature_path, run_features, write_features
 from features.registry import FEATURE_SET_VERSION
 from tests import factories as f
@@ -27,7 +28,7 @@ def test_partitioning_keeps_every_record_of_an_enterprise_together():
 
 
 def test_unknown_engine_is_refused():
-    with pytest.raises(ValueError, match="choose one of"):
+    with pytest.raises(InvalidArguments, match="choose one of"):
         run_features(InMemoryPartitions.split(f.world(), 1), AS_OF, engine="spark")
 
 

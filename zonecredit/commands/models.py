@@ -51,20 +51,17 @@ def train(
     home = get_settings().home
     truth = truth or demo_truth(home)
     with console.status(f"training {kind} ({trials} trials)…", spinner="dots"), stray_output_to_stderr():
-        try:
-            result = train_model(
-                kind,
-                trials=trials,
-                timeout=timeout,
-                home=home,
-                seed=seed,
-                truth_dir=truth,
-                every_months=every,
-                enterprise_fraction=sample,
-                engine=engine,
-            )
-        except ValueError as exc:  # too few as-of dates: features.panel's split still says ValueError
-            fail(str(exc))
+        result = train_model(
+            kind,
+            trials=trials,
+            timeout=timeout,
+            home=home,
+            seed=seed,
+            truth_dir=truth,
+            every_months=every,
+            enterprise_fraction=sample,
+            engine=engine,
+        )
     summary = {
         "kind": result.kind,
         "model": result.model_name,
