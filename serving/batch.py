@@ -50,6 +50,7 @@ INSERT_CHUNK = 5_000
 TOP_REASONS = 3
 TOP_CONTRIBUTIONS = 15
 Trigger = Literal["month_end", "batch", "dispute"]
+UNREAD_LINEAGE = ("batch_id", "row_number")  # loaded_at is read: it breaks ties between versions
 
 
 @dataclass
@@ -360,13 +361,23 @@ def enterprises_features(credit_codes: Collection[str], as_of: date, settings: S
     Corrections are applied even if decided after ``as_of``: an upheld dispute finds a record
     wrong from the start, so the corrected view of the same as-of date is the one to score.
     """
+    from data.contracts import SOURCES, arrow_schema, get_source
     from data.corrections import read_corrections
-    from data.warehouse import bucket_count, bucket_of, read_partition
+    from data.warehouse import bucket_count, bucket_of, read_source
     from features.compute import compute_features
 
     codes = sorted(set(credit_codes))
-    buckets = np.unique(bucket_of(np.asarray(codes, dtype=object), bucket_count(settings.home)))
-    records = read_partition(buckets.tolist(), settings.home, credit_codes=codes)
+    buckets = np.unique(bucket_of(np.asarray(codes, dtype=object), bucket_count(settings.home))).tolist()
+    records = {  # without the lineage columns the features never read (a quarter of the bytes decoded)
+        source: read_source(
+            source,
+            settings.home,
+            buckets=buckets,
+            columns=[c for c in arrow_schema(get_source(source)).names if c not in UNREAD_LINEAGE],
+            credit_codes=codes,
+        )
+        for source in SOURCES
+    }
     corrections = read_corrections(None, settings.resolved_database_url, codes)
     if len(corrections):
         stamp = pd.Timestamp(as_of)
@@ -501,15 +512,21 @@ def rescore_enterprise(
 def live_as_of(home: Path) -> date:
     """Return the latest date the data support: the newest ``reported_on`` of any committed batch.
 
-    Read from the Parquet footers (column statistics), not the rows. Live scores are stated at
-    this date; nothing reported later than it exists, so no score can claim to know more.
+    Read from each batch's summary (its data-quality report states it), or for a batch ingested
+    before the report did, from the Parquet footers (column statistics); never from the rows. Live
+    scores are stated at this date; nothing reported later than it exists, so no score can claim
+    to know more.
     """
     from data.contracts import SOURCES
-    from data.warehouse import committed_batches
+    from data.warehouse import BATCH_FILE, committed_batches
 
     newest: list[date] = []
     for source in SOURCES:
         for batch in committed_batches(source, home):
+            quality = orjson.loads((batch / BATCH_FILE).read_bytes()).get("quality") or {}
+            if quality.get("newest_reported_on"):
+                newest.append(date.fromisoformat(quality["newest_reported_on"]))
+                continue
             for path in batch.glob("bucket=*.parquet"):
                 metadata = pq.ParquetFile(path).metadata
                 column = metadata.schema.names.index("reported_on")

@@ -148,3 +148,25 @@ def test_no_rescore_leaves_the_scores_as_they_were(own, tmp_path, monkeypatch):
         )
     assert result.exit_code == 0, result.output
     assert _scored(own, latest_scores.c.credit_code == row["credit_code"]) == [row]
+
+
+def test_the_live_as_of_of_batches_summarised_before_it_was_stated_is_read_from_the_footers(
+    world: ServedWorld, tmp_path: Path
+):
+    import shutil
+
+    import orjson
+
+    from data.contracts import SOURCES
+    from data.warehouse import BATCH_FILE, committed_batches, read_source
+
+    home = tmp_path / "home"
+    shutil.copytree(world.home, home)
+    newest = max(read_source(source, home)["reported_on"].max() for source in SOURCES).date()
+    assert live_as_of(home) == newest
+    for source in SOURCES:
+        for batch in committed_batches(source, home):
+            summary = orjson.loads((batch / BATCH_FILE).read_bytes())
+            assert summary["quality"].pop("newest_reported_on") is not None
+            (batch / BATCH_FILE).write_bytes(orjson.dumps(summary))
+    assert live_as_of(home) == newest

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from models.policy import load_policy
+from serving.batch import live_as_of
 from serving.exports import safe_cell
 from serving.queries import credit_records, record_status
 from serving.services.common import UNREPAIRED_STATUSES
@@ -259,6 +260,12 @@ def test_missed_commitment_becomes_an_ingested_breach(api, keys: Keys, service_s
 
     features = enterprises_features([code], date(2024, 10, 31), service_settings)
     assert features["ce_commitment_breached_count_12m"].iloc[0] == 1, "the breach counts in the features"
+    profile = api.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.admin_hitech)).json()
+    rescored = [h for h in profile["history"] if h["trigger"] == "batch"]
+    assert len(rescored) == 2, "the commitment and its breach were each rescored on arrival"
+    assert profile["history"][-1] == rescored[-1] and rescored[-1]["note"].startswith("credit_events batch ")
+    score = api.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.admin_hitech)).json()
+    assert score["as_of"] == f"{live_as_of(service_settings.home):%Y-%m-%d}", "the class shown is the new one"
     again = api.patch(
         f"/v1/commitments/{commitment['commitment_id']}",
         json={"status": "fulfilled"},
