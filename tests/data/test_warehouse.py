@@ -17,7 +17,6 @@ import pytest
 from data.contracts import SOURCES
 from data.errors import ZonecreditError
 from data.ingest import fingerprint, ingest_file, ingest_files
-from data.synth import generate_world
 from data.warehouse import (
     bucket_count,
     bucket_of,
@@ -27,6 +26,7 @@ from data.warehouse import (
     read_source,
 )
 from tests.bigfiles import write_tax_file
+from tests.worlds import small_world
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -64,11 +64,7 @@ def test_a_partition_holds_all_records_of_its_enterprises(tmp_path: Path) -> Non
 @pytest.fixture(scope="module")
 def bucketed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small world ingested into four buckets: every source, two batches of the monthly ones."""
-    root = tmp_path_factory.mktemp("bucketed")
-    generate_world(root / "world", enterprises=80, months=13, seed=3)
-    for source in SOURCES:
-        ingest_files(source, [root / "world" / "sources" / source], root / "home", buckets=4)
-    return root / "home"
+    return small_world(tmp_path_factory.mktemp("bucketed"), enterprises=80, months=13, seed=3, buckets=4).home
 
 
 def test_reading_some_enterprises_is_the_whole_source_filtered(bucketed: Path) -> None:
