@@ -214,6 +214,9 @@ def detect_encoding(path: Path) -> str:
     tolerated = max(3, sample.count(b"\n") // 100)
     if bad["utf-8"] == 0:
         return "utf-8"
+    header = sample.split(b"\n", 1)[0]
+    if not _decodes(header, "utf-8") and _decodes(header, "gb18030"):
+        return "gb18030"  # the header decides: an export whose only Chinese is its header is not UTF-8
     non_ascii = sum(1 for ch in decoded["utf-8"] if ord(ch) > 0x7F) - bad["utf-8"]
     if bad["utf-8"] <= tolerated and non_ascii >= bad["utf-8"]:
         return "utf-8"
@@ -222,6 +225,14 @@ def detect_encoding(path: Path) -> str:
     if bad["utf-8"] <= tolerated:
         return "utf-8"
     raise RejectedFile(f"{path.name}: wrong encoding; it is neither UTF-8 nor GB18030/GBK")
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[list[str], int]:
