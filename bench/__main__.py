@@ -1,7 +1,8 @@
 """Run every benchmark with its default sizes and write BENCHMARKS.md: ``make bench``.
 
 Default sizes keep the whole report under 30 minutes on a 2-core machine; the large runs (a
-1,000,000-enterprise world, the 100,000-enterprise pipeline) are each module's flags.
+1,000,000-enterprise world, the 100,000-enterprise pipeline, rescoring on arrival and the zone
+economy on 100,000 enterprises) are each module's flags.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ BENCHMARKS = [
     "bench.bench_api",
     "bench.bench_dashboard",
     "bench.bench_pipeline",
+    "bench.bench_rescore",
+    "bench.bench_economy",
 ]
 
 

@@ -124,6 +124,7 @@ class _Quality:
         self.sentinel_dates: Counter[str] = Counter()
         self.lag_histogram = np.zeros(MAX_LAG_DAYS + 1, dtype=np.int64)
         self.rows_in = self.rows_loaded = self.rows_quarantined = 0
+        self.newest_reported_on: pd.Timestamp | None = None
 
     def add(self, result: ChunkResult, loaded: pd.DataFrame) -> None:
         self.rows_in += result.rows_in
@@ -135,6 +136,9 @@ class _Quality:
         if len(loaded):
             lag = (loaded["reported_on"] - _period_ends(self.source, loaded)).dt.days.to_numpy()
             self.lag_histogram += np.bincount(np.clip(lag, 0, MAX_LAG_DAYS), minlength=MAX_LAG_DAYS + 1)
+            newest = loaded["reported_on"].max()
+            if pd.notna(newest) and (self.newest_reported_on is None or newest > self.newest_reported_on):
+                self.newest_reported_on = newest
 
     def report(self) -> dict:
         lag = self.lag_histogram
@@ -143,6 +147,8 @@ class _Quality:
 
         def quantile(q: float) -> int | None:
             return int(np.searchsorted(cumulative, q * total)) if total else None
+
+        newest = None if self.newest_reported_on is None else f"{self.newest_reported_on:%Y-%m-%d}"
 
         return {
             "rows_in": self.rows_in,
@@ -160,6 +166,8 @@ class _Quality:
                 "p90": quantile(0.9),
                 "max": int(np.flatnonzero(lag).max()) if total else None,
             },
+            # the latest date the batch's data support (``serving.rescore.live_as_of`` reads it)
+            "newest_reported_on": newest,
             "reasons": dict(self.reasons.most_common()),
             # placeholder dates (9999-12-31, 2099-12-31, 1900-01-01) read as "no date", by column
             "sentinel_dates": dict(self.sentinel_dates),

@@ -155,19 +155,29 @@ def records_on(
 
 
 def enterprise_records(
-    home: Path, credit_codes: Collection[str], sources: Collection[str] | None = None
+    home: Path,
+    credit_codes: Collection[str],
+    sources: Collection[str] | None = None,
+    *,
+    lineage: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """Return every loaded record of these enterprises (all versions), reading only their buckets."""
+    """Return every loaded record of these enterprises (all versions), reading only their buckets.
+
+    ``lineage=False`` leaves out ``batch_id`` and ``row_number``, which features never read
+    (``loaded_at`` breaks ties): a quarter less to decode in the large sources when rescoring.
+    """
+    from data.contracts import arrow_schema
     from data.warehouse import bucket_count, bucket_of, read_source
 
     codes = sorted(set(credit_codes))
     buckets = np.unique(bucket_of(np.asarray(codes, dtype=object), bucket_count(home))).tolist()
-    return {
-        name: read_source(name, home, buckets=[int(b) for b in buckets], credit_codes=codes)
-        if codes
-        else empty_frame(SOURCES[name])
-        for name in (sources or SOURCES)
-    }
+    unread = () if lineage else ("batch_id", "row_number")
+
+    def read(name: str) -> pd.DataFrame:
+        columns = [c for c in arrow_schema(SOURCES[name]).names if c not in unread]
+        return read_source(name, home, buckets=[int(b) for b in buckets], columns=columns, credit_codes=codes)
+
+    return {name: read(name) if codes else empty_frame(SOURCES[name]) for name in (sources or SOURCES)}
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,24 @@ def champion_versions(tracking_uri: str) -> dict[Kind, str]:
     return {kind: require_champion_version(client, kind) for kind in KINDS}
 
 
+# The last model loaded per (registry, kind), with its version: a registered version never changes,
+# so a process that loads the same champions again (a month-end batch then a rescore, a watcher
+# rescoring every poll) reuses them instead of paying MLflow's load and requirement check again.
+_loaded: dict[tuple[str, Kind], tuple[str, ScoringModel]] = {}
+
+
 def load_champions(tracking_uri: str, versions: dict[Kind, str] | None = None) -> Champions:
     """Load the champions by version number (not by alias), so version and model always agree."""
     from models.packaged import load_scoring_model
 
     versions = versions or champion_versions(tracking_uri)
-    models = {
-        kind: load_scoring_model(f"models:/{registered_name(kind)}/{versions[kind]}", tracking_uri)
-        for kind in KINDS
-    }
+    models = {}
+    for kind in KINDS:
+        version, model = _loaded.get((tracking_uri, kind), (None, None))
+        if version != versions[kind] or model is None:
+            model = load_scoring_model(f"models:/{registered_name(kind)}/{versions[kind]}", tracking_uri)
+            _loaded[tracking_uri, kind] = (versions[kind], model)
+        models[kind] = model
     return Champions(models, dict(versions))
 
 

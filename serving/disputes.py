@@ -19,12 +19,12 @@ import sqlalchemy as sa
 
 from data.contracts import SOURCES
 from data.corrections import Correction, add_correction
-from serving.batch import rescore_enterprise
 from serving.champions import Champions
 from serving.errors import ApiError, valid_code
 from serving.keys import Principal
 from serving.outputs import SCORE_FIELDS
 from serving.queries import present, scored_enterprise, table_page, visible_zone, zone_condition
+from serving.rescore import rescore_enterprise
 from serving.store import disputes, score_history
 from zonecredit.settings import Settings
 

@@ -19,13 +19,14 @@ import pandas as pd
 
 from data.contracts import SOURCES
 from data.corrections import read_corrections
+from data.errors import NotReady
 from data.vocabulary import INDUSTRY_SECTIONS
 from data.warehouse import committed_batches, read_source
 from features.pointintime import as_timestamp, known_records, latest_versions
-from serving.batch import live_as_of
 from serving.errors import ApiError
 from serving.keys import Principal
 from serving.queries import visible_zone, visible_zones
+from serving.rescore import live_as_of
 from zonecredit.settings import Settings
 
 # measure -> (source, column or None for a count of records, how a quarter is made of its months)
@@ -313,7 +314,7 @@ def economy_for(
         )
     try:
         latest = live_as_of(settings.home)
-    except ValueError as exc:  # nothing committed yet
+    except NotReady as exc:  # nothing committed yet
         raise ApiError(404, f"no data for zone {zone} yet: {exc}") from None
     as_of = as_of or latest
     if as_of > latest:

@@ -142,9 +142,9 @@ def public_report(summary: BatchSummary, principal: Principal) -> dict[str, Any]
 
 def rescore_upload(state: Any, summary: BatchSummary) -> dict[str, Any] | None:
     """Rescore the enterprises a committed upload touches, with the champions the server holds
-    (``serving.batch.rescore_touched``, as ``data ingest`` does); None when nothing was rescored:
+    (``serving.rescore.rescore_touched``, as ``data ingest`` does); None when nothing was rescored:
     the batch was not loaded, no champions are loaded yet, or no month-end scores exist yet."""
-    from serving.batch import rescore_touched
+    from serving.rescore import rescore_touched
 
     champions = state.champions.current
     if summary.status != "loaded" or champions is None:

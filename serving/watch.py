@@ -4,7 +4,7 @@ The folder holds one sub-folder per source (``DIR/tax/…``, ``DIR/credit_events
 taken once it has not changed for ``settle_seconds`` (a copy still being written is left for the
 next poll), ingested as its own batch exactly as ``zonecredit data ingest`` would, and moved to
 ``DIR/<source>/.done/`` or, when the whole file is refused, ``.rejected/`` beside a ``.reason.txt``.
-The batches committed in one poll are rescored together (``serving.batch.rescore_touched``).
+The batches committed in one poll are rescored together (``serving.rescore.rescore_touched``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from data.contracts import SOURCES
 from data.ingest import BatchSummary, ingest_file
-from serving.batch import RescoreSummary, rescore_touched
+from serving.rescore import RescoreSummary, rescore_touched
 from zonecredit.settings import Settings
 
 

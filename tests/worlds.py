@@ -109,8 +109,10 @@ class SmallWorld:
     truth_dir: Path
 
 
-def small_world(root: Path, enterprises: int = 1500, months: int = 60, seed: int = 7) -> SmallWorld:
-    """Generate a world and ingest every source into one warehouse bucket under ``root/home``."""
+def small_world(
+    root: Path, enterprises: int = 1500, months: int = 60, seed: int = 7, buckets: int = 1
+) -> SmallWorld:
+    """Generate a world and ingest every source into ``buckets`` warehouse buckets under ``root/home``."""
     from data.contracts import SOURCES
     from data.ingest import ingest_files
     from data.synth import generate_world
@@ -119,5 +121,5 @@ def small_world(root: Path, enterprises: int = 1500, months: int = 60, seed: int
     generate_world(out, enterprises=enterprises, months=months, seed=seed)
     home = root / "home"
     for source in SOURCES:
-        ingest_files(source, [out / "sources" / source], home, buckets=1)
+        ingest_files(source, [out / "sources" / source], home, buckets=buckets)
     return SmallWorld(home, out / "truth")

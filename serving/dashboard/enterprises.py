@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from serving.batch import explain_enterprise
 from serving.dashboard import charts
 from serving.dashboard.frame import (
     CsrfForm,
@@ -27,6 +26,7 @@ from serving.queries import (
     enterprise_detail,
     masked_id,
 )
+from serving.rescore import explain_enterprise
 from serving.services.guidance import guidance_for
 
 router = APIRouter(route_class=DashboardRoute, include_in_schema=False)

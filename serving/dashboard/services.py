@@ -171,7 +171,14 @@ def program_commitment(
     check_csrf(viewer, csrf)
     _admin(viewer)
     programs.record_commitment(
-        state.engine, viewer.principal, policy, name, credit_code, department, state.settings.home
+        state.engine,
+        viewer.principal,
+        policy,
+        name,
+        credit_code,
+        department,
+        state.settings,
+        state.champions.current,
     )
     audit_view(state, viewer, "POST /programs/{name}/commitments", credit_code)
     return RedirectResponse(f"/programs/{name}#commitments", status_code=303)
@@ -183,7 +190,7 @@ def commitment_breaches(viewer: ViewerDep, state: StateDep, policy: PolicyDep, c
     check_csrf(viewer, csrf)
     _admin(viewer)
     breached = programs.breach_overdue(
-        state.engine, viewer.principal, policy, date.today(), state.settings.home
+        state.engine, viewer.principal, policy, date.today(), state.settings, state.champions.current
     )
     audit_view(state, viewer, "POST /commitments/breaches", detail=f"{len(breached)} breached")
     return RedirectResponse("/programs/green-channel#commitments", status_code=303)

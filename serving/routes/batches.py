@@ -4,7 +4,7 @@ The key is checked before the body is read, so a refused caller never gets a fil
 The multipart body is then parsed by Starlette, which spools a file part to a temporary file past
 1 MiB, and copied block by block into the upload folder: a 1 GB export never sits in memory.
 The answer is the summary ``zonecredit data ingest --json`` prints, with ``rescore``: what the
-rescoring of the enterprises a loaded batch touches wrote (``serving.batch.rescore_touched``).
+rescoring of the enterprises a loaded batch touches wrote (``serving.rescore.rescore_touched``).
 """
 
 from __future__ import annotations

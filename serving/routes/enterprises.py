@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from serving.batch import explain_enterprise
 from serving.deps import ChampionsDep, PurposeDep, ReadingPrincipal, SessionDep, StateDep
 from serving.errors import not_found
 from serving.queries import UNMASKED_ROLES, enterprise_detail, scored_enterprise
+from serving.rescore import explain_enterprise
 from serving.routes.common import CreditCodePath
 from serving.routes.scores import ERRORS
 from serving.schemas import EnterprisePublic, ExplanationPublic

@@ -252,7 +252,8 @@ def create_commitment(
         name,
         body.credit_code,
         body.department,
-        state.settings.home,
+        state.settings,
+        state.champions.current,
         body.promised_on,
     )
     state.audit.record(principal, f"POST /v1/programs/{name}/commitments", purpose, body.credit_code)
@@ -295,7 +296,7 @@ def breach_commitments(
 ) -> dict[str, Any]:
     """Every open commitment past its deadline becomes a ``commitment_breached`` record (ingested)."""
     items = programs.breach_overdue(
-        state.engine, principal, policy, body.on or date.today(), state.settings.home
+        state.engine, principal, policy, body.on or date.today(), state.settings, state.champions.current
     )
     for item in items:
         state.audit.record(

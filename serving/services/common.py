@@ -10,6 +10,8 @@ from typing import Any
 import pandas as pd
 
 from data.errors import ZonecreditError
+from serving.champions import Champions
+from zonecredit.settings import Settings
 
 # Statuses of a negative record that still counts and awaits repair (the warnings page reads them too).
 UNREPAIRED_STATUSES = ("repairable", "waiting", "listed", "in_force")
@@ -38,15 +40,22 @@ def feature_figures(home: Path, as_of: date, columns: list[str], credit_codes: l
     return table.reindex(index=credit_codes, columns=columns)
 
 
-def ingest_credit_records(rows: list[dict[str, Any]], home: Path, name: str) -> str:
+def ingest_credit_records(
+    rows: list[dict[str, Any]], settings: Settings, name: str, champions: Champions | None
+) -> str:
     """Load ``rows`` as a ``credit_events`` batch through the ordinary ingest; return the batch id.
 
     The file is kept under ``home/inbox/services`` as the batch's source, like any department export,
-    so the records count in features exactly as ingested ones do.
+    so the records count in features exactly as ingested ones do. The enterprises it touches are
+    rescored on arrival (``serving.rescore.rescore_touched``) with the server's ``champions``, as an
+    upload's are, so a breach lowers the class at once; without champions nothing is rescored.
     """
     from data.contracts import get_source
     from data.ingest import ingest_file
     from data.warehouse import bucket_count
+    from serving.rescore import rescore_touched
+
+    home = settings.home
 
     columns = get_source("credit_events").column_names
     inbox = home / "inbox" / "services"
@@ -56,4 +65,6 @@ def ingest_credit_records(rows: list[dict[str, Any]], home: Path, name: str) -> 
     summary = ingest_file("credit_events", path, home, buckets=bucket_count(home))
     if summary.status != "loaded" or summary.rows_quarantined:
         raise ZonecreditError(f"credit records of {name} did not load: {summary.message} {summary.reasons}")
+    if champions is not None:
+        rescore_touched([summary], settings, champions)
     return summary.batch_id

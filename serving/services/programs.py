@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from data.corrections import read_corrections
 from features.view import current_corrections
+from serving.champions import Champions
 from serving.errors import ApiError
 from serving.exports import csv_bytes
 from serving.keys import Principal
@@ -41,6 +42,7 @@ from serving.services.common import (
 )
 from serving.services.policy import Program, ServicesPolicy
 from serving.store import commitments, enterprises, latest_scores, program_exports, warnings
+from zonecredit.settings import Settings
 
 LIST_COLUMNS = RANKING_COLUMNS  # what a ranking row shows, then the program's figures
 SIZE_FIGURES = ("ss_headcount_last", "tax_vat_sales_sum_12m")
@@ -205,14 +207,17 @@ def record_commitment(
     name: str,
     credit_code: str,
     department: str,
-    home: Path,
+    settings: Settings,
+    champions: Champions | None,
     promised_on: date | None = None,
 ) -> dict[str, Any]:
     """Record that an enterprise used a program on a credit commitment; return the commitment.
 
     The enterprise must be on the program's list; the commitment is also loaded as a
-    ``commitment_made`` record, so that it counts in the features like any other.
+    ``commitment_made`` record, so that it counts in the features like any other (and is rescored
+    on arrival with ``champions``).
     """
+    home = settings.home
     program = policy.program(name)
     if program.commitment is None:
         raise ApiError(422, f"program {name} takes no credit commitment")
@@ -239,7 +244,7 @@ def record_commitment(
     made = _commitment_record(
         int(commitment_id), credit_code, "commitment_made", "minor", promised_on, department, date.today()
     )
-    ingest_credit_records([made], home, f"commitment-{commitment_id}")
+    ingest_credit_records([made], settings, f"commitment-{commitment_id}", champions)
     return find_commitment(engine, principal, int(commitment_id))
 
 
@@ -306,12 +311,18 @@ def fulfil_commitment(
 
 
 def breach_overdue(
-    engine: sa.Engine, principal: Principal, policy: ServicesPolicy, on: date, home: Path
+    engine: sa.Engine,
+    principal: Principal,
+    policy: ServicesPolicy,
+    on: date,
+    settings: Settings,
+    champions: Champions | None,
 ) -> list[dict[str, Any]]:
     """Turn every open commitment of the caller's zones past its deadline on ``on`` into a breach.
 
     Each breach is loaded as a ``commitment_breached`` record (one batch for the sweep) through the
-    same ingest as any department export; returns the breached commitments.
+    same ingest as any department export, and the breaching enterprises are rescored on arrival with
+    ``champions``; returns the breached commitments.
     """
     with engine.connect() as connection:
         overdue = [c for c in commitment_list(connection, principal, status="open") if c["deadline"] < on]
@@ -332,7 +343,7 @@ def breach_overdue(
                 on,
             )
         )
-    ingest_credit_records(rows, home, f"breaches-{on:%Y%m%d}")
+    ingest_credit_records(rows, settings, f"breaches-{on:%Y%m%d}", champions)
     with engine.begin() as connection:
         for c, record in zip(overdue, rows, strict=True):
             connection.execute(

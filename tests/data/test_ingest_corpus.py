@@ -174,6 +174,19 @@ def test_quarantine_keeps_the_raw_row(tmp_path: Path) -> None:
     assert '"period": "2024-02"' in raw[2]
 
 
+def test_a_gb18030_export_whose_rows_are_mostly_ascii_is_read_as_gb18030(tmp_path: Path) -> None:
+    # Thousands of ASCII rows tolerate the header's undecodable UTF-8 bytes as "a few bad lines",
+    # and some GB18030 characters (一: D2 BB) are valid UTF-8: the header must decide.
+    header = (CORPUS / "tax_gbk_chinese_headers.csv").read_bytes().split(b"\n", 1)[0]
+    months = [f"{y}-{m:02d}" for y in range(2000, 2024) for m in range(1, 13)]
+    rows = "".join(f"91120116MA05T3K726,{p},1000.50,130.07,20,1,0,0,0\n" for p in months) * 20
+    odd = "".join(f"91120116MA05T3K726,{p},1000.50,130.07,20,一,0,0,0\n" for p in months[:60])
+    path = tmp_path / "tax.csv"
+    path.write_bytes(header + b"\n" + rows.encode() + odd.encode("gb18030"))
+    summary = ingest_file("tax", path, tmp_path / "home", received_on=RECEIVED_ON)
+    assert (summary.status, summary.encoding) == ("loaded", "gb18030"), summary.message
+
+
 def test_spellings_are_read_as_what_they_say(tmp_path: Path) -> None:
     ingest_file("tax", CORPUS / "tax_thousands_separators.csv", tmp_path, received_on=RECEIVED_ON)
     ingest_file("tax", CORPUS / "tax_fullwidth_digits.csv", tmp_path, received_on=RECEIVED_ON)

@@ -11,8 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from data.contracts import SOURCES
 from data.errors import ZonecreditError
 from data.ingest import fingerprint, ingest_file, ingest_files
 from data.warehouse import (
@@ -24,6 +26,7 @@ from data.warehouse import (
     read_source,
 )
 from tests.bigfiles import write_tax_file
+from tests.worlds import small_world
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -56,6 +59,38 @@ def test_a_partition_holds_all_records_of_its_enterprises(tmp_path: Path) -> Non
         codes_per_part = [set(p[source]["credit_code"]) for p in parts]
         assert sum(len(c) for c in codes_per_part) == len(set().union(*codes_per_part))
         assert sum(len(p[source]) for p in parts) == len(read_source(source, tmp_path))
+
+
+@pytest.fixture(scope="module")
+def bucketed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small world ingested into four buckets: every source, two batches of the monthly ones."""
+    return small_world(tmp_path_factory.mktemp("bucketed"), enterprises=80, months=13, seed=3, buckets=4).home
+
+
+def test_reading_some_enterprises_is_the_whole_source_filtered(bucketed: Path) -> None:
+    codes = sorted(read_source("registry", bucketed)["credit_code"].unique())[::7]
+    for source in SOURCES:
+        whole = read_source(source, bucketed)
+        expected = whole[whole["credit_code"].isin(codes)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(read_source(source, bucketed, credit_codes=codes), expected)
+        period = next(c for c in ("period", "reported_on") if c in whole)
+        few = read_source(source, bucketed, columns=[period], credit_codes=codes)
+        pd.testing.assert_frame_equal(few, expected[[period]])
+    assert len(read_source("tax", bucketed, credit_codes=codes)) > 0
+
+
+def test_a_file_written_before_a_column_existed_reads_it_as_empty(bucketed: Path, tmp_path: Path) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(bucketed, home)
+    older = sorted((home / "warehouse" / "tax").glob("batch=*/bucket=*.parquet"))[0]
+    pq.write_table(pq.read_table(older).drop_columns(["zero_return"]), older)
+    whole = read_source("tax", home)
+    codes = sorted(pq.read_table(older, columns=["credit_code"]).column(0).unique().to_pylist())[:3]
+    some = read_source("tax", home, credit_codes=codes)
+    pd.testing.assert_frame_equal(some, whole[whole["credit_code"].isin(codes)].reset_index(drop=True))
+    assert some["zero_return"].isna().any() and list(some.columns) == list(whole.columns)
 
 
 def test_bucket_count_cannot_change(tmp_path: Path) -> None:

@@ -124,6 +124,26 @@ def served_world(factory: pytest.TempPathFactory) -> ServedWorld:
     return build_served_world(root)
 
 
+def copied_world_settings(world: ServedWorld, root: Path, **overrides: object) -> Settings:
+    """Return settings over a copy of the scored world's warehouse and store (same registry), for
+    tests that load data into it: a load rescores what it touches and re-adds the zone index at the
+    live as-of, which must not reach the tests that read the scored world."""
+    import shutil
+    import sqlite3
+
+    shutil.copytree(world.home, root / "home")
+    with sqlite3.connect(world.root / "store.db") as source, sqlite3.connect(root / "store.db") as copy:
+        source.backup(copy)
+    return Settings(
+        home=root / "home",
+        database_url=f"sqlite:///{root / 'store.db'}",
+        mlflow_tracking_uri=world.tracking_uri,
+        key_cache_seconds=0,
+        warehouse_buckets=1,  # as the world was ingested
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
 def empty_warehouse_settings(factory: pytest.TempPathFactory, name: str, **overrides: object) -> Settings:
     """Return settings over a new empty warehouse and store (migrated) beside the session's registry,
     for tests that load data and must not change the scored world."""

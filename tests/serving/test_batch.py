@@ -41,7 +41,7 @@ def test_a_month_end_batch_keeps_corrections_from_the_settings_it_is_given(tmp_p
 
     from data.corrections import Correction, add_correction
     from features.engines import feature_key, feature_path, stored_feature_key
-    from serving.batch import _corrections
+    from serving.batch import current_corrections_of
     from tests.serving.fixtures import copied_world, disputable_record
 
     copy = copied_world(tmp_path_factory, "month-end-correction")
@@ -68,4 +68,4 @@ def test_a_month_end_batch_keeps_corrections_from_the_settings_it_is_given(tmp_p
     assert json.loads(after.public_json)["as_of"] == f"{as_of:%Y-%m-%d}"
     key_after = stored_feature_key(table)
     assert key_after != key_before, "the new correction invalidated the cached feature table"
-    assert key_after == feature_key(copy.home, as_of, _corrections(as_of, copy))
+    assert key_after == feature_key(copy.home, as_of, current_corrections_of(as_of, copy))

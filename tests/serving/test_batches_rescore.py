@@ -7,8 +7,8 @@ from datetime import timedelta
 import httpx
 import sqlalchemy as sa
 
-from serving.batch import live_as_of
 from serving.keys import create_key
+from serving.rescore import live_as_of
 from serving.store import engine_for, latest_scores
 from tests.serving.fixtures import running_server
 from tests.serving.test_rescoring import HEADER, own  # noqa: F401 (a copy of the scored world)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,10 +11,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from serving.app import create_app
-from serving.batch import live_as_of
+from serving.rescore import live_as_of
 from serving.store import engine_for, latest_scores, score_history, zone_activity
 from serving.watch import poll_once
-from tests.serving.fixtures import Keys, ServedWorld, make_keys, settings_env
+from tests.serving.fixtures import Keys, ServedWorld, copied_world_settings, make_keys, settings_env
 from tests.serving.test_dashboard import sign_in
 from zonecredit.cli import app
 from zonecredit.settings import Settings
@@ -26,19 +25,7 @@ HEADER = "记录编号,统一社会信用代码,记录类型,严重程度,决定
 @pytest.fixture(scope="module")
 def own(world: ServedWorld, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A copy of the scored world (warehouse and store): these tests add batches and rescore."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("rescoring")
-    shutil.copytree(world.home, root / "home")
-    with sqlite3.connect(world.root / "store.db") as source, sqlite3.connect(root / "store.db") as copy:
-        source.backup(copy)
-    return Settings(
-        home=root / "home",
-        database_url=f"sqlite:///{root / 'store.db'}",
-        mlflow_tracking_uri=world.tracking_uri,
-        key_cache_seconds=0,
-        warehouse_buckets=1,  # as the world was ingested
-    )
+    return copied_world_settings(world, tmp_path_factory.mktemp("rescoring"))
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +135,25 @@ def test_no_rescore_leaves_the_scores_as_they_were(own, tmp_path, monkeypatch):
         )
     assert result.exit_code == 0, result.output
     assert _scored(own, latest_scores.c.credit_code == row["credit_code"]) == [row]
+
+
+def test_the_live_as_of_of_batches_summarised_before_it_was_stated_is_read_from_the_footers(
+    world: ServedWorld, tmp_path: Path
+):
+    import shutil
+
+    import orjson
+
+    from data.contracts import SOURCES
+    from data.warehouse import BATCH_FILE, committed_batches, read_source
+
+    home = tmp_path / "home"
+    shutil.copytree(world.home, home)
+    newest = max(read_source(source, home)["reported_on"].max() for source in SOURCES).date()
+    assert live_as_of(home) == newest
+    for source in SOURCES:
+        for batch in committed_batches(source, home):
+            summary = orjson.loads((batch / BATCH_FILE).read_bytes())
+            assert summary["quality"].pop("newest_reported_on") is not None
+            (batch / BATCH_FILE).write_bytes(orjson.dumps(summary))
+    assert live_as_of(home) == newest

@@ -22,11 +22,12 @@ from fastapi.testclient import TestClient
 from models.policy import load_policy
 from serving.exports import safe_cell
 from serving.queries import credit_records, record_status
+from serving.rescore import live_as_of
 from serving.services.common import UNREPAIRED_STATUSES
 from serving.services.inspections import class_quotas
 from serving.services.policy import POLICY_FILE, PolicyError, read_policy
 from serving.store import audit_log, engine_for, enterprises
-from tests.serving.fixtures import Keys, ServedWorld, some_codes
+from tests.serving.fixtures import Keys, ServedWorld, copied_world_settings, some_codes
 from zonecredit.settings import Settings
 
 TEST_POLICY = Path(__file__).resolve().parent / "services_policy.toml"
@@ -34,8 +35,9 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdfto
 
 
 @pytest.fixture(scope="module")
-def service_settings(world: ServedWorld) -> Settings:
-    return world.settings(services_policy=TEST_POLICY)
+def service_settings(world: ServedWorld, keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the scored world (with the session's keys): commitments and breaches load records."""
+    return copied_world_settings(world, tmp_path_factory.mktemp("services"), services_policy=TEST_POLICY)
 
 
 @pytest.fixture(scope="module")
@@ -255,10 +257,16 @@ def test_missed_commitment_becomes_an_ingested_breach(api, keys: Keys, service_s
     found = records[records["event_id"] == breached["event_id"]].iloc[0]
     assert found["kind"] == "commitment_breached" and found["occurred_on"] == pd.Timestamp("2024-10-03")
     assert (records["kind"] == "commitment_made").any()
-    from serving.batch import enterprises_features
+    from serving.rescore import enterprises_features
 
     features = enterprises_features([code], date(2024, 10, 31), service_settings)
     assert features["ce_commitment_breached_count_12m"].iloc[0] == 1, "the breach counts in the features"
+    profile = api.get(f"/v1/enterprises/{code}", headers=Keys.header(keys.admin_hitech)).json()
+    rescored = [h for h in profile["history"] if h["trigger"] == "batch"]
+    assert len(rescored) == 2, "the commitment and its breach were each rescored on arrival"
+    assert profile["history"][-1] == rescored[-1] and rescored[-1]["note"].startswith("credit_events batch ")
+    score = api.get(f"/v1/enterprises/{code}/score", headers=Keys.header(keys.admin_hitech)).json()
+    assert score["as_of"] == f"{live_as_of(service_settings.home):%Y-%m-%d}", "the class shown is the new one"
     again = api.patch(
         f"/v1/commitments/{commitment['commitment_id']}",
         json={"status": "fulfilled"},

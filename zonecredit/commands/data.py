@@ -207,7 +207,7 @@ def _rescore_touched(batches: list[Any], as_json: bool) -> None:
     """Rescore what committed batches touched; without champions yet, say so and go on."""
     from mlflow.exceptions import MlflowException
 
-    from serving.batch import rescore_touched
+    from serving.rescore import rescore_touched
 
     try:
         summary = rescore_touched(batches, get_settings())
