@@ -37,6 +37,8 @@ def _lineage(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     frame["row_number"] = np.arange(1, len(frame) + 1, dtype=np.int64)
     frame["loaded_at"] = pd.Timestamp("2025-08-01").as_unit("us")
     template = dict(zip(*_dtypes(source), strict=True))
+    for column in template.keys() - frame.columns:  # optional columns the bench does not fill
+        frame[column] = None  # (e.g. source_record, national layouts' raw row): empty, as when read
     return frame[list(template)].astype(template)  # type: ignore[arg-type]
 
 

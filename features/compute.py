@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -102,19 +103,21 @@ def compute_features(
     corrections = corrections_known(corrections, as_of)
     registered, columns = registration.compute(_known(records, "registry", as_of, corrections), as_of)
     enterprises = pd.Index(registered["credit_code"].astype("str"))
-    monthly = {"tax": tax, "social_security": social_security, "utility": utility, "statistics": statistics}
-    series = {
-        source: _monthly(records, source, family.MEASURES, as_of, corrections, enterprises)
-        for source, family in monthly.items()
-    }
+
+    def series(source: str, family: ModuleType) -> dict[str, Series]:
+        return _monthly(records, source, family.MEASURES, as_of, corrections, enterprises)
+
     known_statistics = _known(records, "statistics", as_of, corrections)
     reports = count(
         rows_of(known_statistics, enterprises), np.ones(len(known_statistics), bool), len(enterprises)
     )
-    tax_columns = tax.compute(series["tax"])
-    ss_columns = social_security.compute(series["social_security"])
-    util_columns = utility.compute(series["utility"])
-    stat_columns = statistics.compute(series["statistics"], reports)
+    # One family's dense series at a time; only those the declarations compare with are kept.
+    tax_series, ss_series = series("tax", tax), series("social_security", social_security)
+    stat_series = series("statistics", statistics)
+    tax_columns = tax.compute(tax_series)
+    ss_columns = social_security.compute(ss_series)
+    util_columns = utility.compute(series("utility", utility))
+    stat_columns = statistics.compute(stat_series, reports)
     columns |= tax_columns | ss_columns | util_columns | stat_columns
     columns |= tax_grade.compute(_known(records, "tax_grade", as_of, corrections), enterprises, as_of)
     columns |= ip.compute(_known(records, "ip", as_of, corrections), enterprises, as_of)
@@ -124,9 +127,9 @@ def compute_features(
         _known(records, "declarations", as_of, corrections),
         enterprises,
         as_of,
-        series["tax"],
-        series["social_security"],
-        series["statistics"],
+        tax_series,
+        ss_series,
+        stat_series,
     )
     features = _frame(enterprises, as_of, columns)
     features.attrs["feature_set_version"] = FEATURE_SET_VERSION

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_dashboard import SCREENSHOTS, VIEWPORT, Site, browser, chromium, shoot
-from tests.serving.fixtures import copied_world_settings, make_keys, running_server, served_world
+from tests.serving.fixtures import copied_world, make_keys, running_server
 from tests.serving.test_services import TEST_POLICY, _with_records, pdf_text
 
 pytestmark = [
@@ -31,9 +31,8 @@ __all__ = ["browser", "chromium"]  # the module fixtures of the dashboard's brow
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from serving.app import create_app
 
-    world = served_world(tmp_path_factory)  # copied: a recorded commitment loads a record and rescores
-    root = tmp_path_factory.mktemp("services-site")
-    settings = copied_world_settings(world, root, services_policy=TEST_POLICY)
+    # copied: a recorded commitment loads a record and rescores
+    settings = copied_world(tmp_path_factory, "services-site", services_policy=TEST_POLICY)
     keys = make_keys(settings.resolved_database_url)
     with running_server(create_app(settings, watch_champions=False)) as base:
         yield Site(base, settings, keys)

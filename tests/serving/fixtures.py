@@ -111,6 +111,7 @@ def build_served_world(root: Path) -> ServedWorld:
         for as_of in AS_OF_DATES:
             build_features(as_of, served.home)
             score_all(as_of, settings)
+    _copy_world(root, root / "pristine")  # what copies start from, whatever tests do to the world
     (root / "READY").write_text("ok")
     return served
 
@@ -124,24 +125,17 @@ def served_world(factory: pytest.TempPathFactory) -> ServedWorld:
     return build_served_world(root)
 
 
-def copied_world_settings(world: ServedWorld, root: Path, **overrides: object) -> Settings:
-    """Return settings over a copy of the scored world's warehouse and store (same registry), for
-    tests that load data into it: a load rescores what it touches and re-adds the zone index at the
-    live as-of, which must not reach the tests that read the scored world."""
+def _copy_world(source: Path, target: Path) -> None:
+    """Copy a world's warehouse and store; the backup API, not a file copy: the store runs in WAL mode."""
     import shutil
     import sqlite3
 
-    shutil.copytree(world.home, root / "home")
-    with sqlite3.connect(world.root / "store.db") as source, sqlite3.connect(root / "store.db") as copy:
-        source.backup(copy)
-    return Settings(
-        home=root / "home",
-        database_url=f"sqlite:///{root / 'store.db'}",
-        mlflow_tracking_uri=world.tracking_uri,
-        key_cache_seconds=0,
-        warehouse_buckets=1,  # as the world was ingested
-        **overrides,  # type: ignore[arg-type]
-    )
+    shutil.copytree(source / "home", target / "home")
+    with (
+        contextlib.closing(sqlite3.connect(source / "store.db")) as store,
+        contextlib.closing(sqlite3.connect(target / "store.db")) as copy,
+    ):
+        store.backup(copy)
 
 
 def empty_warehouse_settings(factory: pytest.TempPathFactory, name: str, **overrides: object) -> Settings:
@@ -162,21 +156,16 @@ def empty_warehouse_settings(factory: pytest.TempPathFactory, name: str, **overr
     return settings
 
 
-def copied_world(factory: pytest.TempPathFactory, name: str) -> Settings:
-    """Return settings over a copy of the scored world's warehouse and store (same registry), for
-    tests that write corrections or rerun month-end batches the other tests must not see."""
-    import shutil
-    import sqlite3
-
+def copied_world(factory: pytest.TempPathFactory, name: str, **overrides: object) -> Settings:
+    """Return settings over a copy of the scored world as it was built (warehouse and store; the same
+    registry), for tests that load data, write corrections or rerun month-end batches: a load
+    rescores what it touches and re-adds the zone index at the live as-of, and neither those nor
+    another test's corrections may reach the tests that read the scored world, or each other."""
     world = served_world(factory)
     root = factory.mktemp(name)
-    shutil.copytree(world.home, root / "home")
-    with (  # the backup API, not a file copy: the store runs in WAL mode
-        contextlib.closing(sqlite3.connect(world.root / "store.db")) as source,
-        contextlib.closing(sqlite3.connect(root / "store.db")) as target,
-    ):
-        source.backup(target)
-    return ServedWorld(root, root / "home", world.tracking_uri).settings()
+    _copy_world(world.root / "pristine", root)
+    copy = ServedWorld(root, root / "home", world.tracking_uri)
+    return copy.settings(warehouse_buckets=1, **overrides)  # one bucket, as the world was ingested
 
 
 def some_codes(settings: Settings, zone: str | None = None, limit: int = 5) -> list[str]:
@@ -203,18 +192,13 @@ def disputable_record(
 
     ``kinds`` in order of preference: by default abnormal-operation listings first (they move a score
     most), then breached commitments and general or serious penalties. ``skip`` picks another
-    enterprise, so that tests that uphold disputes do not meet each other; a record another test
-    already revoked is never returned.
+    enterprise, so that tests that uphold disputes on the shared world do not meet each other
+    (tests on a ``copied_world`` start from the world as built).
     """
-    from data.corrections import read_corrections
-    from features.view import current_corrections
     from serving.queries import credit_records, record_status
 
-    codes = some_codes(settings, zone, 100_000)
-    records = credit_records(codes, settings.home)
-    # Corrections other tests decided on this world apply: a revoked record is not disputable.
-    found = read_corrections(None, settings.resolved_database_url, codes)
-    status = record_status(records, AS_OF_DATES[-1], current_corrections(found, AS_OF_DATES[-1]))
+    records = credit_records(some_codes(settings, zone, 100_000), settings.home)
+    status = record_status(records, AS_OF_DATES[-1])  # as built: the same list whatever tests decided
     counting = status[status["status"].isin(["listed", "repairable", "waiting", "in_force"])]
     alone = counting[counting.groupby("credit_code")["event_id"].transform("size") == 1]
     preference = {kind: i for i, kind in enumerate(kinds)}

@@ -14,7 +14,7 @@ from serving.app import create_app
 from serving.rescore import live_as_of
 from serving.store import engine_for, latest_scores, score_history, zone_activity
 from serving.watch import poll_once
-from tests.serving.fixtures import Keys, ServedWorld, copied_world_settings, make_keys, settings_env
+from tests.serving.fixtures import Keys, ServedWorld, copied_world, make_keys, settings_env
 from tests.serving.test_dashboard import sign_in
 from zonecredit.cli import app
 from zonecredit.settings import Settings
@@ -23,9 +23,9 @@ HEADER = "记录编号,统一社会信用代码,记录类型,严重程度,决定
 
 
 @pytest.fixture(scope="module")
-def own(world: ServedWorld, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def own(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A copy of the scored world (warehouse and store): these tests add batches and rescore."""
-    return copied_world_settings(world, tmp_path_factory.mktemp("rescoring"))
+    return copied_world(tmp_path_factory, "rescoring")
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from serving.services.common import UNREPAIRED_STATUSES
 from serving.services.inspections import class_quotas
 from serving.services.policy import POLICY_FILE, PolicyError, read_policy
 from serving.store import audit_log, engine_for, enterprises
-from tests.serving.fixtures import Keys, ServedWorld, copied_world_settings, some_codes
+from tests.serving.fixtures import Keys, copied_world, make_keys, some_codes
 from zonecredit.settings import Settings
 
 TEST_POLICY = Path(__file__).resolve().parent / "services_policy.toml"
@@ -35,9 +35,15 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdfto
 
 
 @pytest.fixture(scope="module")
-def service_settings(world: ServedWorld, keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the scored world (with the session's keys): commitments and breaches load records."""
-    return copied_world_settings(world, tmp_path_factory.mktemp("services"), services_policy=TEST_POLICY)
+def service_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the scored world: commitments and breaches load records and rescore."""
+    return copied_world(tmp_path_factory, "services", services_policy=TEST_POLICY)
+
+
+@pytest.fixture(scope="module")
+def keys(service_settings: Settings) -> Keys:
+    """This module's keys, in the copy's store."""
+    return make_keys(service_settings.resolved_database_url)
 
 
 @pytest.fixture(scope="module")
