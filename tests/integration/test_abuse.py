@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from data.corrections import corrections
 from serving.keys import create_key
 from serving.store import engine_for
-from tests.serving.fixtures import disputable_record, running_server, served_world
+from tests.serving.fixtures import copied_world, disputable_record, running_server
 from zonecredit.settings import Settings
 
 INJECTIONS = (
@@ -47,7 +47,8 @@ DASHBOARD_PAGES = {
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings, dict[str, str]]]:
     from serving.app import create_app
 
-    app_settings = served_world(tmp_path_factory).settings(max_body_bytes=1 << 20)
+    # a copy: the suite files and decides disputes, which the scored world's readers must not see
+    app_settings = copied_world(tmp_path_factory, "abuse", max_body_bytes=1 << 20)
     url = app_settings.resolved_database_url
     keys = {
         "admin": create_key(url, "admin", ["teda"], "abuse admin"),
