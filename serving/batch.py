@@ -134,9 +134,12 @@ def score_rows(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return (history rows, latest rows) for a credit ``predict`` output."""
     records = score_records(credit, version, now)
+    # one dict look-up a row, not a ``.loc`` (which costs more than the rest of the row at 1M)
+    columns = (profiles["zone"], profiles["industry"], profiles["name"])
+    identity = dict(zip(profiles.index, zip(*columns, strict=True), strict=True))
     history, latest = [], []
     for record in records:
-        profile = profiles.loc[record["credit_code"]]
+        zone, industry, name = identity[record["credit_code"]]
         row = {
             "credit_code": record["credit_code"],
             "as_of": date.fromisoformat(record["as_of"]),
@@ -160,9 +163,9 @@ def score_rows(
         latest.append(
             row
             | {
-                "zone": profile["zone"],
-                "industry": profile["industry"],
-                "name": profile["name"],
+                "zone": zone,
+                "industry": industry,
+                "name": name,
                 "public_json": orjson.dumps(record).decode(),
             }
         )

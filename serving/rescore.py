@@ -26,6 +26,8 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from data.errors import NotReady
+from features.compute import compute_features
+from features.view import enterprise_records, registration_on
 from models.activity import COMPONENTS
 from serving.alerts import alert_rows
 from serving.batch import (
@@ -37,7 +39,6 @@ from serving.batch import (
     enterprise_rows,
     frame_rows,
     insert_rows,
-    profiles_on,
     score_frame,
     score_rows,
     warning_rows,
@@ -67,9 +68,6 @@ def enterprises_features(
     upheld dispute finds a record wrong from the start, so the corrected view of the same as-of
     date is the one to score. ``corrections``: those already read for these enterprises.
     """
-    from features.compute import compute_features
-    from features.view import enterprise_records
-
     codes = sorted(set(credit_codes))
     records = enterprise_records(settings.home, codes, lineage=False)
     if corrections is None:
@@ -110,9 +108,10 @@ def rescore_enterprises(
     """
     started = time.perf_counter()
     codes = sorted(set(credit_codes))
-    corrections = current_corrections_of(as_of, settings, codes)  # read once, for both
-    features = enterprises_features(codes, as_of, settings, corrections)
-    profiles = profiles_on(as_of, settings, corrections, codes)
+    corrections = current_corrections_of(as_of, settings, codes)
+    records = enterprise_records(settings.home, codes, lineage=False)  # read once, for both
+    features = compute_features(records, as_of, corrections)
+    profiles = registration_on(records["registry"], as_of, corrections)
     features = features[(features["reg_is_active"] == 1) & features["credit_code"].isin(profiles.index)]
     features = features.reset_index(drop=True)
     credit, repair, activity = score_frame(features, champions)
