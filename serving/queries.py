@@ -398,12 +398,14 @@ def enterprise_detail(
 def record_status(records: pd.DataFrame, on: date, corrections: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return credit records with their status on ``on`` and the windows of SPEC §3.
 
-    ``features.view.records_on`` answers: the given corrections decided by ``on`` apply (a revoked
-    record stays, with status ``revoked``); see ``features.view.credit_status`` for the statuses.
+    ``features.view.records_on`` answers, under the rule of current scores every page and list of
+    the service follows: the given corrections apply whenever decided (``current_corrections``; a
+    revoked record stays, with status ``revoked``); see ``features.view.credit_status`` for the
+    statuses.
     """
-    from features.view import records_on
+    from features.view import current_corrections, records_on
 
-    return records_on(records, "credit_events", on, corrections)
+    return records_on(records, "credit_events", on, current_corrections(corrections, on))
 
 
 # Data-quality status of a batch by its load rate: "ok" from the first bound, "warn" from the second.

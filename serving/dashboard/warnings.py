@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from data.corrections import read_corrections
-from features.view import current_corrections
 from serving.dashboard.frame import (
     DEFAULT_PAGE_SIZE,
     DashboardRoute,
@@ -46,7 +45,7 @@ def _unrepaired(items: list[dict[str, Any]], settings: Settings) -> dict[str, di
     found: dict[str, dict[str, Any]] = {}
     for item in items:
         own = records[records["credit_code"] == item["credit_code"]]
-        status = record_status(own, item["as_of"], current_corrections(corrections, item["as_of"]))
+        status = record_status(own, item["as_of"], corrections)
         open_ = status[status["status"].isin(UNREPAIRED_STATUSES)]
         if len(open_):
             found[item["credit_code"]] = {

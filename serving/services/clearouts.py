@@ -15,7 +15,6 @@ import orjson
 import sqlalchemy as sa
 
 from data.corrections import read_corrections
-from features.view import current_corrections
 from serving.errors import ApiError
 from serving.exports import csv_bytes
 from serving.keys import Principal
@@ -96,7 +95,7 @@ def open_candidates(
         found = read_corrections(None, connection, codes)
         for w in persistent:
             own = records[records["credit_code"] == w["credit_code"]]
-            status = record_status(own, w["as_of"], current_corrections(found, w["as_of"]))
+            status = record_status(own, w["as_of"], found)
             unrepaired = status[status["status"].isin(UNREPAIRED_STATUSES)]
             behind = [
                 {

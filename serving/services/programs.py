@@ -18,7 +18,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data.corrections import read_corrections
-from features.view import current_corrections
 from serving.champions import Champions
 from serving.errors import ApiError
 from serving.exports import csv_bytes
@@ -92,7 +91,7 @@ def program_list(
         records = credit_records(codes, home)
         found = read_corrections(None, connection, codes)
         for as_of in {r["as_of"] for r in rows}:
-            status = record_status(records, as_of, current_corrections(found, as_of))
+            status = record_status(records, as_of, found)
             if program.no_unrepaired_negative:
                 excluded |= set(status.loc[status["status"].isin(UNREPAIRED_STATUSES), "credit_code"])
             if program.clean_years:
