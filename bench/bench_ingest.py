@@ -9,6 +9,8 @@ file with pyarrow (CSV: ``pyarrow.csv.read_csv``; Parquet: ``pyarrow.parquet.rea
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -47,8 +49,12 @@ def run(rows: int) -> str:
         for suffix in (".csv", ".parquet"):
             path = Path(tmp) / f"tax{suffix}"
             size = write_tax_file(path, rows)
+            os.sync()  # each measurement starts with no earlier writes still being flushed
             bare = measure(BARE, str(path))
-            ingest = measure(INGEST, str(path), str(Path(tmp) / f"home{suffix}"))
+            os.sync()
+            home = Path(tmp) / f"home{suffix}"
+            ingest = measure(INGEST, str(path), str(home))
+            shutil.rmtree(home)  # the next format's ingest writes into a machine as clean as this one
             assert bare["rows"] == ingest["rows"] == rows
             ratio = ingest["seconds"] / bare["seconds"]
             table.append(

@@ -11,13 +11,16 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from data.contracts import SOURCES
+from data.contracts import SOURCES, arrow_schema
 from data.errors import ZonecreditError
 from data.ingest import fingerprint, ingest_file, ingest_files
 from data.warehouse import (
+    KEYED_FILE,
+    KEYED_INDEX_FILE,
     bucket_count,
     bucket_of,
     committed_batches,
@@ -67,16 +70,99 @@ def bucketed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return small_world(tmp_path_factory.mktemp("bucketed"), enterprises=80, months=13, seed=3, buckets=4).home
 
 
+def _in_read_order(frame: pd.DataFrame, home: Path) -> pd.DataFrame:
+    """``frame`` ordered as a read of some enterprises returns it: batch, bucket, code, then as loaded."""
+    batches = {
+        p.name.removeprefix("batch="): i for s in SOURCES for i, p in enumerate(committed_batches(s, home))
+    }
+    keys = frame.assign(
+        _batch=frame["batch_id"].map(batches), _bucket=bucket_of(frame["credit_code"], bucket_count(home))
+    )
+    ordered = keys.sort_values(["_batch", "_bucket", "credit_code"], kind="stable")
+    return ordered.drop(columns=["_batch", "_bucket"]).reset_index(drop=True)
+
+
+def _without_keyed_copies(home: Path, every: int = 1) -> list[Path]:
+    """Delete the keyed copy of every ``every``-th batch, as a warehouse committed before it had one."""
+    batches = [b for s in SOURCES for b in committed_batches(s, home)][::every]
+    for batch in batches:
+        (batch / KEYED_FILE).unlink()
+        (batch / KEYED_INDEX_FILE).unlink()
+    return batches
+
+
+def _keyed_columns(source: str) -> list[str]:
+    """Every column but ``row_number``: what the features read, served by the keyed copy."""
+    return [c for c in arrow_schema(SOURCES[source]).names if c != "row_number"]
+
+
 def test_reading_some_enterprises_is_the_whole_source_filtered(bucketed: Path) -> None:
     codes = sorted(read_source("registry", bucketed)["credit_code"].unique())[::7]
     for source in SOURCES:
         whole = read_source(source, bucketed)
-        expected = whole[whole["credit_code"].isin(codes)].reset_index(drop=True)
-        pd.testing.assert_frame_equal(read_source(source, bucketed, credit_codes=codes), expected)
+        expected = _in_read_order(whole[whole["credit_code"].isin(codes)], bucketed)
+        pd.testing.assert_frame_equal(read_source(source, bucketed, credit_codes=codes), expected)  # buckets
+        keyed = _keyed_columns(source)
+        pd.testing.assert_frame_equal(
+            read_source(source, bucketed, columns=keyed, credit_codes=codes), expected[keyed]
+        )
         period = next(c for c in ("period", "reported_on") if c in whole)
         few = read_source(source, bucketed, columns=[period], credit_codes=codes)
         pd.testing.assert_frame_equal(few, expected[[period]])
+        in_bucket = expected[bucket_of(expected["credit_code"], 4) == 1].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            read_source(source, bucketed, buckets=[1], columns=keyed, credit_codes=codes), in_bucket[keyed]
+        )
     assert len(read_source("tax", bucketed, credit_codes=codes)) > 0
+    assert read_source("tax", bucketed, credit_codes=[]).empty
+    assert read_source("tax", bucketed, credit_codes=["91120116MA05T3K726"]).empty  # not in this world
+
+
+def test_every_batch_keeps_all_its_rows_keyed_by_enterprise(bucketed: Path) -> None:
+    for source in SOURCES:
+        for batch in committed_batches(source, bucketed):
+            index = pa.ipc.open_file(pa.memory_map(str(batch / KEYED_INDEX_FILE))).read_all().to_pandas()
+            files = sorted(batch.glob("bucket=*.parquet"))
+            codes = (
+                pa.concat_tables(pq.read_table(f, columns=["credit_code"]) for f in files)
+                .column(0)
+                .to_pandas()
+            )
+            assert index["rows"].sum() == len(codes)
+            assert index.set_index("credit_code")["rows"].to_dict() == codes.value_counts().to_dict()
+            assert not index["credit_code"].duplicated().any()
+
+
+def test_batches_without_a_keyed_copy_read_the_same(bucketed: Path, tmp_path: Path) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(bucketed, home)
+    assert _without_keyed_copies(home, every=2)  # a warehouse with older batches and newer ones
+    codes = sorted(read_source("registry", bucketed)["credit_code"].unique())[1::5]
+    for source in SOURCES:
+        columns = _keyed_columns(source)
+        pd.testing.assert_frame_equal(
+            read_source(source, home, columns=columns, credit_codes=codes),
+            read_source(source, bucketed, columns=columns, credit_codes=codes),
+        )
+
+
+def test_the_keyed_copy_alone_serves_a_read_of_some_enterprises(bucketed: Path, tmp_path: Path) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(bucketed, home)
+    for path in (home / "warehouse").glob("*/batch=*/bucket=*.parquet"):
+        path.unlink()  # not read: a read of a few enterprises' features' columns never opens them
+    codes = sorted(read_source("registry", bucketed)["credit_code"].unique())[::4]
+    for source in SOURCES:
+        columns = _keyed_columns(source)
+        expected = read_source(source, bucketed, columns=columns, credit_codes=codes)
+        assert len(expected)
+        pd.testing.assert_frame_equal(
+            read_source(source, home, columns=columns, credit_codes=codes), expected
+        )
 
 
 def test_a_file_written_before_a_column_existed_reads_it_as_empty(bucketed: Path, tmp_path: Path) -> None:
@@ -84,13 +170,39 @@ def test_a_file_written_before_a_column_existed_reads_it_as_empty(bucketed: Path
 
     home = tmp_path / "home"
     shutil.copytree(bucketed, home)
+    _without_keyed_copies(home)  # the older file came before the keyed copies too
     older = sorted((home / "warehouse" / "tax").glob("batch=*/bucket=*.parquet"))[0]
     pq.write_table(pq.read_table(older).drop_columns(["zero_return"]), older)
     whole = read_source("tax", home)
     codes = sorted(pq.read_table(older, columns=["credit_code"]).column(0).unique().to_pylist())[:3]
     some = read_source("tax", home, credit_codes=codes)
-    pd.testing.assert_frame_equal(some, whole[whole["credit_code"].isin(codes)].reset_index(drop=True))
+    pd.testing.assert_frame_equal(some, _in_read_order(whole[whole["credit_code"].isin(codes)], home))
+    keyed = read_source("tax", home, columns=_keyed_columns("tax"), credit_codes=codes)
+    pd.testing.assert_frame_equal(keyed, some[_keyed_columns("tax")])
     assert some["zero_return"].isna().any() and list(some.columns) == list(whole.columns)
+
+
+def test_a_keyed_copy_written_before_a_column_existed_reads_it_as_empty(
+    bucketed: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(bucketed, home)
+    batch = committed_batches("tax", home)[0]
+    keyed = pa.ipc.open_file(pa.BufferReader((batch / KEYED_FILE).read_bytes())).read_all()
+    with pa.ipc.new_file(
+        batch / KEYED_FILE, keyed.schema.remove(keyed.schema.get_field_index("zero_return"))
+    ) as out:
+        for part in keyed.drop_columns(["zero_return"]).to_batches():
+            out.write_batch(part)
+    codes = sorted(read_source("registry", home)["credit_code"].unique())[::3]
+    some = read_source("tax", home, columns=_keyed_columns("tax"), credit_codes=codes)
+    expected = read_source("tax", bucketed, columns=_keyed_columns("tax"), credit_codes=codes)
+    from_batch = some["batch_id"] == batch.name.removeprefix("batch=")
+    assert from_batch.any() and some.loc[from_batch, "zero_return"].isna().all()
+    pd.testing.assert_frame_equal(some.drop(columns="zero_return"), expected.drop(columns="zero_return"))
+    assert some.loc[~from_batch, "zero_return"].tolist() == expected.loc[~from_batch, "zero_return"].tolist()
 
 
 def test_bucket_count_cannot_change(tmp_path: Path) -> None:
