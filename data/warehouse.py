@@ -10,7 +10,7 @@ Beside the buckets, each batch keeps its rows keyed by enterprise (``by_enterpri
 uncompressed Arrow record batch per bucket, grouped by credit code, dates as days; and
 ``by_enterprise.index.arrow``: each code's part, first row and row count). Rescoring a thousand
 enterprises of a large warehouse reads their rows from it through a memory map instead of decoding
-every bucket of every batch; it takes about 1.5–2× the Parquet's disk space. Batches committed
+every bucket of every batch; it takes about 1.8× the Parquet's disk space. Batches committed
 before it existed, and reads that ask for ``row_number``, are served from the buckets.
 """
 
