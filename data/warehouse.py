@@ -179,10 +179,10 @@ def _read_enterprises(
     existed) is read from its buckets, two files at a time: a thousand enterprises of a large
     warehouse have rows in every row group of every file, so statistics skip nothing there.
     """
+    if not len(codes):
+        return schema.empty_table()
     tables = []
     for batch in batches:
-        if not len(codes):
-            break
         keyed = None if "row_number" in schema.names else _read_keyed(batch, schema, codes)
         if keyed is None:
             files = _bucket_files(batch, wanted)
@@ -220,22 +220,12 @@ def _read_keyed(batch: Path, schema: pa.Schema, codes: pa.Array) -> pa.Table | N
     taken = pa.Table.from_batches(pieces, pa.schema([reader.schema.field(n) for n in names]))
     credit_codes = entries["credit_code"].take(pa.array(np.repeat(order, counts)))
     batch_id = batch.name.removeprefix("batch=")
-    columns = {
+    given = {
         "credit_code": credit_codes,
         "batch_id": pa.repeat(pa.scalar(batch_id), taken.num_rows),
         "loaded_at": pa.repeat(loaded_at, taken.num_rows),
     }
-    return pa.table(
-        [
-            columns[f.name]
-            if f.name in columns
-            else taken[f.name].cast(f.type)
-            if f.name in stored
-            else pa.nulls(taken.num_rows, f.type)
-            for f in schema
-        ],
-        schema=schema,
-    )
+    return _conformed(taken, schema, given)
 
 
 def _read_bucket(path: Path, schema: pa.Schema, codes: pa.Array) -> pa.Table:
@@ -251,14 +241,23 @@ def _read_bucket(path: Path, schema: pa.Schema, codes: pa.Array) -> pa.Table:
     chunks = table["credit_code"].chunks
     keep = [pc.take(pc.is_in(chunk.dictionary, value_set=codes), chunk.indices) for chunk in chunks]
     table = table.filter(pa.chunked_array(keep, pa.bool_()))
-    table = table.take(pc.sort_indices(table["credit_code"].cast(pa.string())))
-    return pa.table(
-        [
-            table[f.name].cast(f.type) if f.name in stored else pa.nulls(table.num_rows, f.type)
-            for f in schema
-        ],
-        schema=schema,
-    )
+    return _conformed(table.take(pc.sort_indices(table["credit_code"].cast(pa.string()))), schema)
+
+
+def _conformed(table: pa.Table, schema: pa.Schema, given: dict[str, pa.Array] | None = None) -> pa.Table:
+    """Return ``table`` as ``schema``: ``given`` columns as they are, stored ones cast to their
+    type, and a column the file was written before is null."""
+    given = given or {}
+    stored = set(table.schema.names)
+    columns = [
+        given[f.name]
+        if f.name in given
+        else table[f.name].cast(f.type)
+        if f.name in stored
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.table(columns, schema=schema)
 
 
 def read_partition(
